@@ -1,0 +1,82 @@
+/* pump_ders_names.c - the DERS vocabulary as text (contract: see pump_ders.h). These strings are
+ * the machine names of ders-rules.md; the CLI, the pump protocol and the API all print them. */
+#include "pump/pump_ders.h"
+
+#include "pump_internal.h"
+
+static const char *const outcome_names[PUMP_OUTCOME_COUNT] = {
+    "ACCEPT", "SOFT_LOW", "SOFT_HIGH", "HARD_LOW", "HARD_HIGH", "REJECT_INVALID",
+};
+
+static const char *const limit_names[PUMP_LIM_COUNT] = {
+    "weight",   "bsa",           "dose",      "bolus_dose", "bolus_duration", "pca_dose",
+    "lockout",  "basal",         "four_hour_limit", "concentration", "dose_rate", "duration",
+    "titration", "rate",         "volume",    "entry",      "input",          "no_ders",
+    "",
+};
+
+static const char *const mode_names[PUMP_MODE_COUNT] = {
+    "continuous", "bolus", "loading", "intermittent", "pca", "fluid", "basic",
+};
+
+static const char *const input_names[PUMP_IN_COUNT] = {
+    "",
+    "mode",
+    "entry",
+    "dose",
+    "dose_unit",
+    "rate_ml_h",
+    "weight_kg",
+    "bsa_m2",
+    "duration_min",
+    "vtbi_ml",
+    "current_dose",
+    "concentration",
+    "concentration.amount",
+    "concentration.amount_unit",
+    "concentration.volume_ml",
+    "pca",
+    "pca.dose",
+    "pca.lockout_min",
+    "pca.basal",
+    "pca.four_hour_limit",
+};
+
+const char *pump_outcome_str(pump_outcome o)
+{
+    return ((unsigned)o < (unsigned)PUMP_OUTCOME_COUNT) ? outcome_names[o] : "?";
+}
+
+const char *pump_limit_str(pump_limit l)
+{
+    return ((unsigned)l < (unsigned)PUMP_LIM_COUNT) ? limit_names[l] : "?";
+}
+
+const char *pump_prog_mode_str(pump_prog_mode m)
+{
+    return ((unsigned)m < (unsigned)PUMP_MODE_COUNT) ? mode_names[m] : "?";
+}
+
+const char *pump_input_str(pump_input in)
+{
+    return ((unsigned)in < (unsigned)PUMP_IN_COUNT) ? input_names[in] : "?";
+}
+
+pump_status pump_prog_mode_parse(const char *text, size_t len, pump_prog_mode *out)
+{
+    unsigned m;
+    if ((text == NULL) || (out == NULL)) {
+        return PUMP_ERR_INVAL;
+    }
+    for (m = 0; m < (unsigned)PUMP_MODE_COUNT; m++) {
+        size_t nl = 0;
+        while (mode_names[m][nl] != '\0') {
+            nl++;
+        }
+        if (pump__bytes_equal(text, len, mode_names[m], nl) != 0) {
+            *out = (pump_prog_mode)m;
+            return PUMP_OK;
+        }
+    }
+    return PUMP_ERR_INVAL;
+}

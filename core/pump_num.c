@@ -1,0 +1,148 @@
+/*
+ * pump_num.c - exact rationals (contract: see pump_num.h).
+ *
+ * Every result is reduced, so equal values have equal representations and the magnitudes stay
+ * as small as the value allows. Products reduce across before multiplying (Knuth 4.5.1), so an
+ * overflow is reported only when the reduced result itself does not fit.
+ */
+#include "pump/pump_num.h"
+
+
+#include "pump_internal.h"
+
+static uint64_t gcd_u64(uint64_t a, uint64_t b)
+{
+    /* Euclid: at most ~92 steps for 64-bit operands (Fibonacci bound). */
+    while (b != 0U) {
+        uint64_t t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
+static uint64_t abs_u64(int64_t v)
+{
+    /* Callers never pass INT64_MIN (excluded by the representation). */
+    return (v < 0) ? (uint64_t)(-v) : (uint64_t)v;
+}
+
+struct pump_q pump_q_int(int64_t n)
+{
+    struct pump_q q;
+    q.num = (n == INT64_MIN) ? (INT64_MIN + 1) : n; /* DEFENSIVE: keep |num| < 2^63 */
+    q.den = 1;
+    return q;
+}
+
+pump_status pump_q_make(int64_t num, int64_t den, struct pump_q *out)
+{
+    uint64_t g;
+    if (out == NULL) {
+        return PUMP_ERR_INVAL;
+    }
+    if (den == 0) {
+        return PUMP_ERR_DIV_ZERO;
+    }
+    if ((num == INT64_MIN) || (den == INT64_MIN)) {
+        return PUMP_ERR_RANGE;
+    }
+    if (den < 0) {
+        num = -num;
+        den = -den;
+    }
+    if (num == 0) {
+        out->num = 0;
+        out->den = 1;
+        return PUMP_OK;
+    }
+    g = gcd_u64(abs_u64(num), (uint64_t)den);
+    out->num = num / (int64_t)g;
+    out->den = den / (int64_t)g;
+    return PUMP_OK;
+}
+
+pump_status pump_q_mul(struct pump_q a, struct pump_q b, struct pump_q *out)
+{
+    int64_t g1;
+    int64_t g2;
+    int64_t num;
+    int64_t den;
+    if (out == NULL) {
+        return PUMP_ERR_INVAL;
+    }
+    if ((a.num == 0) || (b.num == 0)) {
+        *out = pump_q_int(0);
+        return PUMP_OK;
+    }
+    g1 = (int64_t)gcd_u64(abs_u64(a.num), (uint64_t)b.den);
+    g2 = (int64_t)gcd_u64(abs_u64(b.num), (uint64_t)a.den);
+    if (__builtin_mul_overflow(a.num / g1, b.num / g2, &num) ||
+        __builtin_mul_overflow(a.den / g2, b.den / g1, &den) || (num == INT64_MIN) ||
+        (den == INT64_MIN)) {
+        return PUMP_ERR_RANGE;
+    }
+    out->num = num;
+    out->den = den;
+    return PUMP_OK;
+}
+
+pump_status pump_q_div(struct pump_q a, struct pump_q b, struct pump_q *out)
+{
+    struct pump_q inv;
+    if (out == NULL) {
+        return PUMP_ERR_INVAL;
+    }
+    if (b.num == 0) {
+        return PUMP_ERR_DIV_ZERO;
+    }
+    inv.num = (b.num < 0) ? -b.den : b.den;
+    inv.den = (b.num < 0) ? -b.num : b.num;
+    return pump_q_mul(a, inv, out);
+}
+
+pump_status pump_q_add(struct pump_q a, struct pump_q b, struct pump_q *out)
+{
+    int64_t g;
+    int64_t t1;
+    int64_t t2;
+    int64_t sum;
+    int64_t den;
+    if (out == NULL) {
+        return PUMP_ERR_INVAL;
+    }
+    g = (int64_t)gcd_u64((uint64_t)a.den, (uint64_t)b.den);
+    if (__builtin_mul_overflow(a.num, b.den / g, &t1) ||
+        __builtin_mul_overflow(b.num, a.den / g, &t2) || __builtin_add_overflow(t1, t2, &sum) ||
+        __builtin_mul_overflow(a.den, b.den / g, &den)) {
+        return PUMP_ERR_RANGE;
+    }
+    return pump_q_make(sum, den, out);
+}
+
+pump_status pump_q_sub(struct pump_q a, struct pump_q b, struct pump_q *out)
+{
+    struct pump_q nb;
+    nb.num = -b.num; /* |num| < 2^63 so negation cannot overflow */
+    nb.den = b.den;
+    return pump_q_add(a, nb, out);
+}
+
+int pump_q_cmp(struct pump_q a, struct pump_q b)
+{
+    /* Both |num| and den are below 2^63, so each product fits in 127 bits. */
+    pump__i128 l = (pump__i128)a.num * (pump__i128)b.den;
+    pump__i128 r = (pump__i128)b.num * (pump__i128)a.den;
+    if (l < r) {
+        return -1;
+    }
+    return (l > r) ? 1 : 0;
+}
+
+int pump_q_sign(struct pump_q a)
+{
+    if (a.num < 0) {
+        return -1;
+    }
+    return (a.num > 0) ? 1 : 0;
+}

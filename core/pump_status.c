@@ -1,0 +1,42 @@
+/* pump_status.c - names of status codes and small shared helpers. */
+#include "pump/pump_status.h"
+
+#include "pump_internal.h"
+
+const char *pump_status_str(pump_status st)
+{
+    switch (st) {
+    case PUMP_OK:
+        return "ok";
+    case PUMP_ERR_INVAL:
+        return "invalid argument";
+    case PUMP_ERR_RANGE:
+        return "number out of range for exact arithmetic";
+    case PUMP_ERR_FULL:
+        return "storage full";
+    case PUMP_ERR_DUPLICATE:
+        return "duplicate id";
+    case PUMP_ERR_NOT_FOUND:
+        return "not found";
+    case PUMP_ERR_DIV_ZERO:
+        return "division by zero";
+    case PUMP_ERR_INTERNAL:
+        return "internal error";
+    default:
+        return "unknown status";
+    }
+}
+
+int pump__bytes_equal(const char *a, size_t alen, const char *b, size_t blen)
+{
+    size_t i;
+    if (alen != blen) {
+        return 0;
+    }
+    for (i = 0; i < alen; i++) {
+        if (a[i] != b[i]) {
+            return 0;
+        }
+    }
+    return 1;
+}
