@@ -39,7 +39,7 @@ fuzz: build-asan
 
 bench: bootstrap
 	@cmake -S . -B build/release -G Ninja -DCMAKE_C_COMPILER=gcc -DCMAKE_BUILD_TYPE=Release >/dev/null
-	@cmake --build build/release -j $(JOBS)
+	@cmake --build build/release -j $(JOBS) --target bench_ders
 	@sh scripts/bench build/release
 
 clean:

@@ -763,7 +763,15 @@ pump_status pump_ders_check(const struct pump_library *lib, const struct pump_pr
     if ((lib == NULL) || (prog == NULL) || (res == NULL)) {
         return PUMP_ERR_INVAL;
     }
-    __builtin_memset(res, 0, sizeof *res);
+    /* Everything but the violation array, which is valid up to n_violations only: clearing its
+     * 1 KiB on every check was a measurable share of the check's time. */
+    __builtin_memset(res, 0, offsetof(struct pump_ders_result, violations));
+    res->has_rate = false;
+    res->has_volume = false;
+    res->has_duration = false;
+    res->rate_ml_h = pump_q_int(0);
+    res->volume_ml = res->rate_ml_h;
+    res->duration_min = res->rate_ml_h;
     c.lib = lib;
     c.p = prog;
     c.r = res;

@@ -1,24 +1,38 @@
 /*
  * pump_num.c - exact rationals (contract: see pump_num.h).
  *
- * Every result is reduced, so equal values have equal representations and the magnitudes stay
- * as small as the value allows. Products reduce across before multiplying (Knuth 4.5.1), so an
- * overflow is reported only when the reduced result itself does not fit.
+ * Results are exact but reduced only when that is needed to fit: a plain product that fits is
+ * kept as it is (two gcds per multiplication made a DERS check several times slower). When it
+ * does not fit, the factors are reduced across first (Knuth 4.5.1), so an overflow is reported
+ * only when the reduced result itself does not fit. Compare with pump_q_cmp, never field by
+ * field.
  */
 #include "pump/pump_num.h"
 
 
 #include "pump_internal.h"
 
+/* Binary GCD (Stein): shifts and subtractions only. Hardware division is the slowest integer
+ * instruction and Euclid needs several per gcd; this is what keeps a DERS check fast. Bounded:
+ * each round clears at least one bit of b, so at most 64 rounds. */
 static uint64_t gcd_u64(uint64_t a, uint64_t b)
 {
-    /* Euclid: at most ~92 steps for 64-bit operands (Fibonacci bound). */
-    while (b != 0U) {
-        uint64_t t = a % b;
-        a = b;
-        b = t;
+    unsigned shift;
+    if ((a == 0U) || (b == 0U)) {
+        return a | b;
     }
-    return a;
+    shift = (unsigned)__builtin_ctzll(a | b);
+    a >>= (unsigned)__builtin_ctzll(a);
+    while (b != 0U) {
+        b >>= (unsigned)__builtin_ctzll(b);
+        if (a > b) {
+            uint64_t t = a;
+            a = b;
+            b = t;
+        }
+        b -= a;
+    }
+    return a << shift;
 }
 
 static uint64_t abs_u64(int64_t v)
@@ -75,11 +89,27 @@ pump_status pump_q_mul(struct pump_q a, struct pump_q b, struct pump_q *out)
         *out = pump_q_int(0);
         return PUMP_OK;
     }
+    /* Fast path: when the plain product fits, it is exact as it is; reducing costs two gcds and
+     * is only needed to make room. */
+    if (!__builtin_mul_overflow(a.num, b.num, &num) && !__builtin_mul_overflow(a.den, b.den, &den) &&
+        (num != INT64_MIN)) {
+        out->num = num;
+        out->den = den;
+        return PUMP_OK;
+    }
     g1 = (int64_t)gcd_u64(abs_u64(a.num), (uint64_t)b.den);
     g2 = (int64_t)gcd_u64(abs_u64(b.num), (uint64_t)a.den);
-    if (__builtin_mul_overflow(a.num / g1, b.num / g2, &num) ||
-        __builtin_mul_overflow(a.den / g2, b.den / g1, &den) || (num == INT64_MIN) ||
-        (den == INT64_MIN)) {
+    /* Most factors share nothing: skip the divisions by 1. */
+    if (g1 != 1) {
+        a.num /= g1;
+        b.den /= g1;
+    }
+    if (g2 != 1) {
+        b.num /= g2;
+        a.den /= g2;
+    }
+    if (__builtin_mul_overflow(a.num, b.num, &num) || __builtin_mul_overflow(a.den, b.den, &den) ||
+        (num == INT64_MIN) || (den == INT64_MIN)) {
         return PUMP_ERR_RANGE;
     }
     out->num = num;
@@ -110,6 +140,13 @@ pump_status pump_q_add(struct pump_q a, struct pump_q b, struct pump_q *out)
     int64_t den;
     if (out == NULL) {
         return PUMP_ERR_INVAL;
+    }
+    if (!__builtin_mul_overflow(a.num, b.den, &t1) && !__builtin_mul_overflow(b.num, a.den, &t2) &&
+        !__builtin_add_overflow(t1, t2, &sum) && !__builtin_mul_overflow(a.den, b.den, &den) &&
+        (sum != INT64_MIN)) {
+        out->num = sum; /* fits unreduced: exact (see pump_q_mul) */
+        out->den = den;
+        return PUMP_OK;
     }
     g = (int64_t)gcd_u64((uint64_t)a.den, (uint64_t)b.den);
     if (__builtin_mul_overflow(a.num, b.den / g, &t1) ||

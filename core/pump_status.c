@@ -29,14 +29,6 @@ const char *pump_status_str(pump_status st)
 
 int pump__bytes_equal(const char *a, size_t alen, const char *b, size_t blen)
 {
-    size_t i;
-    if (alen != blen) {
-        return 0;
-    }
-    for (i = 0; i < alen; i++) {
-        if (a[i] != b[i]) {
-            return 0;
-        }
-    }
-    return 1;
+    /* memcmp is one of the four imports the freestanding core may have (style.md 4.6). */
+    return (alen == blen) && ((alen == 0U) || (__builtin_memcmp(a, b, alen) == 0));
 }

@@ -191,7 +191,8 @@ struct pump_ders_result {
     struct pump_q reason_bound;
     struct pump_unit reason_unit;
 
-    uint32_t n_violations; /* limit violations, most decisive first */
+    uint32_t n_violations; /* limit violations, most decisive first; entries past n_violations
+                              are not written */
     struct pump_violation violations[PUMP_DERS_MAX_VIOLATIONS];
 
     bool has_rate; /* derived figures, whenever they can be computed */

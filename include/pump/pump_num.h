@@ -7,7 +7,9 @@
  * (4.5 g over 360 min). A reduced fraction of two 64-bit integers represents every such value
  * exactly, and comparisons cross-multiply into 128 bits, so no outcome can flip on rounding.
  *
- * Range: numerator |n| < 2^63, denominator 1 .. 2^63-1, always reduced, denominator > 0.
+ * Range: numerator |n| < 2^63, denominator 1 .. 2^63-1. pump_q_make and pump_q_parse return
+ * reduced fractions; arithmetic returns exact fractions that are reduced only when needed to fit,
+ * so compare values with pump_q_cmp, never field by field.
  * Every operation checks for overflow and returns PUMP_ERR_RANGE rather than wrapping; the DERS
  * turns that into REJECT_INVALID ("numbers too large to judge exactly"). Rounding happens only in
  * pump_q_format(), for display: half up (away from zero), at a caller-chosen number of decimals.
@@ -22,8 +24,8 @@
 #include "pump/pump_status.h"
 
 struct pump_q {
-    int64_t num; /* sign lives here */
-    int64_t den; /* > 0; gcd(|num|, den) == 1 */
+    int64_t num; /* sign lives here; |num| < 2^63 */
+    int64_t den; /* > 0 */
 };
 
 /* Most significant digits accepted by pump_q_parse (more is PUMP_ERR_RANGE, never truncated). */
@@ -52,7 +54,7 @@ pump_status pump_q_make(int64_t num, int64_t den, struct pump_q *out);
  */
 pump_status pump_q_parse(const char *text, size_t len, struct pump_q *out);
 
-/* a*b, a/b, a+b, a-b: exact, reduced. PUMP_ERR_RANGE on overflow, PUMP_ERR_DIV_ZERO for b == 0.
+/* a*b, a/b, a+b, a-b: exact. PUMP_ERR_RANGE when even the reduced result does not fit, PUMP_ERR_DIV_ZERO for b == 0.
  * out is written only on PUMP_OK and may alias an input. */
 pump_status pump_q_mul(struct pump_q a, struct pump_q b, struct pump_q *out);
 pump_status pump_q_div(struct pump_q a, struct pump_q b, struct pump_q *out);
