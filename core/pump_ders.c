@@ -281,7 +281,7 @@ static void check_rate(struct ctx *c, struct pump_q rate)
     c->r->rate_ml_h = rate;
     if (pump_q_cmp(rate, c->area->rate_min_ml_h) < 0) {
         /* The pump cannot run that slowly: the program is impossible, not merely unsafe. */
-        invalid(c, PUMP_R_RATE_BELOW_MIN, PUMP_IN_NONE);
+        invalid(c, PUMP_R_RATE_BELOW_MIN, PUMP_IN_RATE);
         c->r->reason_value = rate;
         c->r->reason_bound = c->area->rate_min_ml_h;
     }
@@ -289,7 +289,10 @@ static void check_rate(struct ctx *c, struct pump_q rate)
         add_violation(c, PUMP_LIM_RATE, PUMP_HARD_HIGH, PUMP_HARD_MAX, PUMP_VU_ML_H, unit_none,
                       rate, c->area->rate_max_ml_h);
     }
-    if ((c->e != NULL) && c->e->has_max_rate && (pump_q_cmp(rate, c->e->max_rate_ml_h) > 0)) {
+    /* The entry's ceiling is a second violation only when it is a tighter bound: the same
+     * number twice would only repeat the first. */
+    if ((c->e != NULL) && c->e->has_max_rate && (pump_q_cmp(rate, c->e->max_rate_ml_h) > 0) &&
+        (pump_q_cmp(c->e->max_rate_ml_h, c->area->rate_max_ml_h) < 0)) {
         add_violation(c, PUMP_LIM_RATE, PUMP_HARD_HIGH, PUMP_HARD_MAX, PUMP_VU_ML_H, unit_none,
                       rate, c->e->max_rate_ml_h);
     }
@@ -602,13 +605,14 @@ static void judge_basic(struct ctx *c)
         invalid(c, PUMP_R_NOT_FOR_MODE, PUMP_IN_CONCENTRATION);
     }
     if (!c->area->basic_allowed) {
-        invalid(c, PUMP_R_BASIC_NOT_ALLOWED, PUMP_IN_NONE);
+        invalid(c, PUMP_R_BASIC_NOT_ALLOWED, PUMP_IN_MODE);
     }
     if (required(c, &p->rate_ml_h, PUMP_IN_RATE) == 0) {
         return;
     }
     check_rate(c, p->rate_ml_h.q);
-    if (c->area->has_basic_max && (pump_q_cmp(p->rate_ml_h.q, c->area->basic_max_rate_ml_h) > 0)) {
+    if (c->area->has_basic_max && (pump_q_cmp(p->rate_ml_h.q, c->area->basic_max_rate_ml_h) > 0) &&
+        (pump_q_cmp(c->area->basic_max_rate_ml_h, c->area->rate_max_ml_h) < 0)) {
         add_violation(c, PUMP_LIM_RATE, PUMP_HARD_HIGH, PUMP_HARD_MAX, PUMP_VU_ML_H, unit_none,
                       p->rate_ml_h.q, c->area->basic_max_rate_ml_h);
     }

@@ -17,6 +17,11 @@ static uint32_t fnv1a(const char *s, size_t len)
         h ^= (uint32_t)(unsigned char)s[i];
         h *= 16777619U;
     }
+    /* Fold the high bits down: the table uses the low bits, and FNV's low bits depend only on
+     * the low bits of each step, so ids like E00001..E04999 would cluster into long probe runs. */
+    h ^= h >> 16U;
+    h *= 0x85EBCA6BU;
+    h ^= h >> 13U;
     return h;
 }
 

@@ -299,7 +299,13 @@ pump_status pump_q_format(struct pump_q a, unsigned decimals, char *buf, size_t 
 
 int pump_q_is_exact_at(struct pump_q a, unsigned decimals)
 {
-    uint64_t d = (a.den > 0) ? (uint64_t)a.den : 1U;
+    struct pump_q r;
+    uint64_t d;
+    /* Arithmetic results need not be reduced (30/10 is 3): judge the reduced denominator. */
+    if (pump_q_make(a.num, a.den, &r) != PUMP_OK) {
+        return 0;
+    }
+    d = (uint64_t)r.den;
     unsigned twos = 0;
     unsigned fives = 0;
     while (((d % 2U) == 0U) && (twos <= decimals)) {
