@@ -62,29 +62,28 @@ struct pump_care_area {
     uint32_t n_entries; /* maintained by pump_library_add_entry */
 };
 
+/* Field order is deliberate: what every check of a continuous or intermittent program reads
+ * (identity, unit, dose limits, concentration, titration, ceiling) comes first so it shares a few
+ * cache lines; a check touches the rest only for the mode that needs it. */
 struct pump_entry {
     struct pump_str id;
-    struct pump_str drug;
-    struct pump_str display_name;
-    struct pump_str clinical_advisory; /* len 0 when absent */
-    uint32_t area;                     /* index of its care area */
-    uint8_t mode;                      /* pump_entry_mode */
+    uint32_t area; /* index of its care area */
+    uint8_t mode;  /* pump_entry_mode */
     bool high_alert;
     bool secondary_allowed;
-
+    bool has_conc; /* standard concentration: conc_amount per conc_volume_ml */
     struct pump_unit dosing_unit;
-    struct pump_limits dose_limits; /* continuous, intermittent, fluid (on the rate in mL/h) */
-
-    bool has_conc; /* standard concentration: amount per volume_ml */
-    struct pump_q conc_amount;
     struct pump_unit conc_amount_unit; /* kind AMOUNT, body NONE */
-    struct pump_q conc_volume_ml;
-
-    bool has_conc_limits; /* for custom concentrations, in conc_limits_unit (kind CONC) */
-    struct pump_unit conc_limits_unit;
-    struct pump_limits conc_limits;
-
+    bool has_max_rate;
+    bool has_titration_soft;
+    bool has_titration_hard;
     bool has_container;
+    struct pump_limits dose_limits; /* continuous, intermittent, fluid (on the rate in mL/h) */
+    struct pump_q conc_amount;
+    struct pump_q conc_volume_ml;
+    struct pump_q max_rate_ml_h;
+    struct pump_q titration_soft_pct;
+    struct pump_q titration_hard_pct;
     struct pump_q container_ml;
 
     bool has_dose_rate; /* intermittent */
@@ -92,26 +91,26 @@ struct pump_entry {
     struct pump_limits dose_rate_limits;
     struct pump_limits duration_min_limits; /* intermittent */
 
+    bool has_conc_limits; /* for custom concentrations, in conc_limits_unit (kind CONC) */
+    struct pump_unit conc_limits_unit;
+    struct pump_limits conc_limits;
+
     bool has_bolus;
     struct pump_unit bolus_unit;
-    struct pump_limits bolus_limits;
     bool has_bolus_default_duration;
     struct pump_q bolus_default_duration_min;
+    struct pump_limits bolus_limits;
     struct pump_limits bolus_duration_min_limits;
 
     bool has_pca;
-    struct pump_limits pca_dose_limits;   /* dosing_unit */
+    struct pump_limits pca_dose_limits; /* dosing_unit */
     struct pump_limits pca_lockout_min_limits;
-    struct pump_limits pca_basal_limits;  /* dosing_unit per hour */
+    struct pump_limits pca_basal_limits; /* dosing_unit per hour */
     struct pump_limits pca_four_hour_limits;
 
-    bool has_titration_soft;
-    struct pump_q titration_soft_pct;
-    bool has_titration_hard;
-    struct pump_q titration_hard_pct;
-
-    bool has_max_rate;
-    struct pump_q max_rate_ml_h;
+    struct pump_str drug;
+    struct pump_str display_name;
+    struct pump_str clinical_advisory; /* len 0 when absent */
 };
 
 /* Storage the caller provides. Slot arrays need a power-of-two length larger than the count
