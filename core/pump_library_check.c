@@ -162,7 +162,9 @@ static void check_concentration(struct sink *s, const struct pump_entry *e,
         }
     }
     if (e->has_conc_limits) {
-        if (!r->conc || (e->mode == (uint8_t)PUMP_ENTRY_PCA)) {
+        /* Limits on a custom concentration mean nothing beside a standard one: the DERS refuses
+         * a program's own concentration when the entry has a standard one. */
+        if (!r->conc || (e->mode == (uint8_t)PUMP_ENTRY_PCA) || e->has_conc) {
             report(s, PUMP_F_CONCENTRATION_LIMITS, PUMP_P_NOT_ALLOWED, NULL, NULL);
         }
         if (e->conc_limits_unit.kind != (uint8_t)PUMP_UNIT_CONC) {
@@ -208,6 +210,29 @@ static void check_intermittent_parts(struct sink *s, const struct pump_entry *e,
     }
 }
 
+/* A default must lie inside every bound of the limits it is judged by: otherwise each program
+ * that relies on the default alerts (or stops) by construction. */
+static void check_default_inside(struct sink *s, pump_field f, const struct pump_q *v,
+                                 const struct pump_limits *l)
+{
+    unsigned b;
+    for (b = 0; b < (unsigned)PUMP_BOUND_COUNT; b++) {
+        int cmp;
+        if (has_bound(l, b) == 0) {
+            continue;
+        }
+        cmp = pump_q_cmp(*v, l->bound[b]);
+        if ((b <= (unsigned)PUMP_SOFT_MIN) ? (cmp < 0) : (cmp > 0)) {
+            size_t at = s->n;
+            report(s, f, PUMP_P_OUTSIDE_BOUND, v, &l->bound[b]);
+            if (at < s->cap) {
+                s->out[at].a = (uint8_t)b;
+            }
+            return;
+        }
+    }
+}
+
 static void check_bolus(struct sink *s, const struct pump_entry *e, const struct mode_rules *r)
 {
     if (!e->has_bolus) {
@@ -227,6 +252,8 @@ static void check_bolus(struct sink *s, const struct pump_entry *e, const struct
     check_limits(s, PUMP_F_BOLUS_LIMITS, &e->bolus_limits);
     if (e->has_bolus_default_duration) {
         check_positive(s, PUMP_F_BOLUS_DEFAULT_DURATION, &e->bolus_default_duration_min);
+        check_default_inside(s, PUMP_F_BOLUS_DEFAULT_DURATION, &e->bolus_default_duration_min,
+                             &e->bolus_duration_min_limits);
     }
     check_limits(s, PUMP_F_BOLUS_DURATION_MIN_LIMITS, &e->bolus_duration_min_limits);
 }

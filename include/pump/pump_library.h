@@ -212,7 +212,9 @@ typedef enum {
     PUMP_P_MISSING,          /* the mode needs this field */
     PUMP_P_NOT_ALLOWED,      /* this field does not belong to this mode */
     PUMP_P_RATE_ORDER,       /* rate_ml_h.min is above rate_ml_h.max */
-    PUMP_P_TITRATION_ORDER   /* soft_max_increase_pct is above hard_max_increase_pct */
+    PUMP_P_TITRATION_ORDER,  /* soft_max_increase_pct is above hard_max_increase_pct */
+    PUMP_P_OUTSIDE_BOUND     /* value va is beyond bound a (value vb) of the limits that govern
+                                it: a default that would alert every time it is used */
 } pump_problem_code;
 
 struct pump_problem {
