@@ -483,58 +483,63 @@ static int total_and_volume(struct ctx *c, struct pump_unit u, struct pump_q bod
     return 1;
 }
 
-static void judge_intermittent(struct ctx *c)
+/* What differs between an intermittent dose and a bolus or loading dose: the unit the dose is
+ * given in, the limits it and its duration are judged by, and the limit names. */
+struct amount_rules {
+    struct pump_unit unit;
+    const struct pump_limits *dose_limits;
+    const struct pump_limits *duration_limits;
+    pump_limit dose_limit;
+    pump_limit duration_limit;
+    bool is_bolus;
+};
+
+/* A dose given as an amount over a duration (intermittent, bolus, loading). */
+static void judge_amount(struct ctx *c, const struct amount_rules *ar)
 {
-    const struct pump_entry *e = c->e;
     struct pump_q body;
     struct pump_q total;
     struct conc k;
     int ok;
     not_for_mode(c, &c->p->vtbi_ml, PUMP_IN_VTBI);
     not_for_mode(c, &c->p->current_dose, PUMP_IN_CURRENT_DOSE);
-    ok = dose_in_unit(c, e->dosing_unit);
-    ok = body_factor(c, e->dosing_unit, &body) && ok;
+    ok = dose_in_unit(c, ar->unit);
+    ok = body_factor(c, ar->unit, &body) && ok;
     ok = concentration(c, &k) && ok;
     if (ok == 0) {
         return;
     }
-    check_limits(c, PUMP_LIM_DOSE, &e->dose_limits, c->p->dose.q, PUMP_VU_UNIT, e->dosing_unit);
-    if (total_and_volume(c, e->dosing_unit, body, &k, &total) == 0) {
+    check_limits(c, ar->dose_limit, ar->dose_limits, c->p->dose.q, PUMP_VU_UNIT, ar->unit);
+    if (total_and_volume(c, ar->unit, body, &k, &total) == 0) {
         return;
     }
-    if (timing(c, c->r->volume_ml, false) != 0) {
-        check_limits(c, PUMP_LIM_DURATION, &e->duration_min_limits, c->r->duration_min,
-                     PUMP_VU_MIN, unit_none);
-        check_dose_rate(c, total);
+    if (timing(c, c->r->volume_ml, ar->is_bolus) != 0) {
+        check_limits(c, ar->duration_limit, ar->duration_limits, c->r->duration_min, PUMP_VU_MIN,
+                     unit_none);
+        if (!ar->is_bolus) {
+            check_dose_rate(c, total);
+        }
     }
     check_container(c, c->r->volume_ml, &k);
 }
 
+static void judge_intermittent(struct ctx *c)
+{
+    const struct amount_rules ar = {c->e->dosing_unit,     &c->e->dose_limits,
+                                    &c->e->duration_min_limits, PUMP_LIM_DOSE,
+                                    PUMP_LIM_DURATION,     false};
+    judge_amount(c, &ar);
+}
+
 static void judge_bolus(struct ctx *c)
 {
-    const struct pump_entry *e = c->e;
-    struct pump_q body;
-    struct pump_q total;
-    struct conc k;
-    int ok;
-    not_for_mode(c, &c->p->vtbi_ml, PUMP_IN_VTBI);
-    not_for_mode(c, &c->p->current_dose, PUMP_IN_CURRENT_DOSE);
-    ok = dose_in_unit(c, e->bolus_unit);
-    ok = body_factor(c, e->bolus_unit, &body) && ok;
-    ok = concentration(c, &k) && ok;
-    if (ok == 0) {
-        return;
-    }
-    check_limits(c, PUMP_LIM_BOLUS_DOSE, &e->bolus_limits, c->p->dose.q, PUMP_VU_UNIT,
-                 e->bolus_unit);
-    if (total_and_volume(c, e->bolus_unit, body, &k, &total) == 0) {
-        return;
-    }
-    if (timing(c, c->r->volume_ml, true) != 0) {
-        check_limits(c, PUMP_LIM_BOLUS_DURATION, &e->bolus_duration_min_limits,
-                     c->r->duration_min, PUMP_VU_MIN, unit_none);
-    }
-    check_container(c, c->r->volume_ml, &k);
+    const struct amount_rules ar = {c->e->bolus_unit,
+                                    &c->e->bolus_limits,
+                                    &c->e->bolus_duration_min_limits,
+                                    PUMP_LIM_BOLUS_DOSE,
+                                    PUMP_LIM_BOLUS_DURATION,
+                                    true};
+    judge_amount(c, &ar);
 }
 
 static void judge_pca_settings(struct ctx *c)

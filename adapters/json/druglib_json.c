@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "json_text.h"
 #include "oi_json.h"
 
 #if defined(__GNUC__)
@@ -74,66 +75,6 @@ static const struct str_rule rule_name = {NAME_MAX_BYTES, true, true};
 /* An advisory may run over several lines. */
 static const struct str_rule rule_advisory = {ADVISORY_MAX, false, false};
 
-/* Length of the UTF-8 sequence a byte starts, 0 when it cannot start one. */
-static size_t utf8_length(unsigned char c)
-{
-    if (c < 0x80U) {
-        return 1U;
-    }
-    if (c >= 0xc2U && c <= 0xdfU) {
-        return 2U;
-    }
-    if (c >= 0xe0U && c <= 0xefU) {
-        return 3U;
-    }
-    return (c >= 0xf0U && c <= 0xf4U) ? 4U : 0U;
-}
-
-/* Bytes of the printable character at s[0..n), 0 when it is a control character or broken. */
-static size_t printable_char(const unsigned char *s, size_t n)
-{
-    size_t k = utf8_length(s[0]);
-    if (k == 0U || k > n || s[0] < 0x20U || s[0] == 0x7fU) {
-        return 0U;
-    }
-    for (size_t j = 1; j < k; j++) {
-        if ((s[j] & 0xc0U) != 0x80U) {
-            return 0U;
-        }
-    }
-    return k;
-}
-
-/*
- * Text from outside (a key, a unit, a file name, jansson's "near" text) made fit to quote in a
- * message: messages travel as JSON and line by line, so they must be valid UTF-8 without line
- * breaks. Control characters and broken bytes become '?'; the text is cut on a character
- * boundary at max bytes, with "..." when cut. out receives at most cap - 1 bytes.
- */
-static const char *printable(const char *s, size_t n, size_t max, char *out, size_t cap)
-{
-    const unsigned char *u = (const unsigned char *)s;
-    size_t used = 0;
-    size_t i = 0;
-    while (i < n) {
-        size_t k = printable_char(u + i, n - i);
-        size_t w = (k == 0U) ? 1U : k;
-        if (used + w > max || used + w + 4U > cap) {
-            memcpy(out + used, "...", 3);
-            used += 3U;
-            break;
-        }
-        if (k == 0U) {
-            out[used] = '?';
-        } else {
-            memcpy(out + used, s + i, k);
-        }
-        used += w;
-        i += w;
-    }
-    out[used] = '\0';
-    return out;
-}
 
 /* ---- problems --------------------------------------------------------------------------- */
 
@@ -208,7 +149,7 @@ static void report_unknown_key(struct loader *ld, const char *path, const char *
     copy_text(p->path, sizeof p->path, path);
     char quoted[QUOTE_MAX + 4];
     if (snprintf(p->message, sizeof p->message, "unknown key \"%s\"",
-                 printable(key, strlen(key), QUOTE_MAX, quoted, sizeof quoted)) < 0) {
+                 oi__printable(key, strlen(key), QUOTE_MAX, quoted, sizeof quoted)) < 0) {
         p->message[0] = '\0';
     }
 }
@@ -263,27 +204,6 @@ static void path_index(char *dst, const char *parent, const char *key, size_t i)
 
 /* ---- JSON shape --------------------------------------------------------------------------- */
 
-static const char *type_name(const json_t *v)
-{
-    switch (json_typeof(v)) {
-    case JSON_OBJECT:
-        return "an object";
-    case JSON_ARRAY:
-        return "an array";
-    case JSON_STRING:
-        return "a string";
-    case JSON_INTEGER:
-    case JSON_REAL:
-        return "a number";
-    case JSON_TRUE:
-    case JSON_FALSE:
-        return "true or false";
-    case JSON_NULL:
-        return "null";
-    default:
-        return "an unknown JSON value";
-    }
-}
 
 static bool key_allowed(const char *key, const char *const *allowed)
 {
@@ -330,7 +250,7 @@ static const json_t *get_object(struct loader *ld, const char *path, const json_
     if (v != NULL && !json_is_object(v)) {
         char here[PATH_CAP];
         path_key(here, path, key);
-        report(ld, here, "must be an object, not %s", type_name(v));
+        report(ld, here, "must be an object, not %s", oi__json_type_name(v));
         return NULL;
     }
     return v;
@@ -351,7 +271,7 @@ static enum got check_string(struct loader *ld, const char *here, const json_t *
                              const struct str_rule *rule)
 {
     if (!json_is_string(v)) {
-        report(ld, here, "must be a string, not %s", type_name(v));
+        report(ld, here, "must be a string, not %s", oi__json_type_name(v));
         return GOT_BAD;
     }
     const char *s = json_string_value(v);
@@ -397,7 +317,7 @@ static enum got get_bool(struct loader *ld, const char *path, const json_t *obj,
     if (!json_is_boolean(v)) {
         char here[PATH_CAP];
         path_key(here, path, key);
-        report(ld, here, "must be true or false, not %s", type_name(v));
+        report(ld, here, "must be true or false, not %s", oi__json_type_name(v));
         return GOT_BAD;
     }
     *out = json_is_true(v);
@@ -409,7 +329,7 @@ static enum got check_number(struct loader *ld, const char *here, const json_t *
                              struct pump_q *out)
 {
     if (!json_is_number(v)) {
-        report(ld, here, "must be a number, not %s", type_name(v));
+        report(ld, here, "must be a number, not %s", oi__json_type_name(v));
         return GOT_BAD;
     }
     struct pump_q q;
@@ -537,7 +457,7 @@ static void report_unknown_unit(struct loader *ld, const char *here, const char 
 {
     char hint[2 * PUMP_UNIT_TEXT_MAX];
     char quoted[QUOTE_MAX + 4];
-    (void)printable(text, len, QUOTE_MAX, quoted, sizeof quoted);
+    (void)oi__printable(text, len, QUOTE_MAX, quoted, sizeof quoted);
     if (suggest_unit(text, len, hint, sizeof hint)) {
         report(ld, here, "unknown unit \"%s\" (write %s)", quoted, hint);
     } else {
@@ -1226,7 +1146,7 @@ static void check_entry_semantics(struct loader *ld, const char *path, const str
 static void walk_entry(struct loader *ld, const struct entry_at *at, const json_t *obj)
 {
     if (!json_is_object(obj)) {
-        report(ld, at->path, "must be an object, not %s", type_name(obj));
+        report(ld, at->path, "must be an object, not %s", oi__json_type_name(obj));
         return;
     }
     check_keys(ld, at->path, obj, entry_keys);
@@ -1335,7 +1255,7 @@ static void parse_area(struct loader *ld, const char *path, const json_t *obj, u
 static void walk_area(struct loader *ld, const char *path, const json_t *obj, uint32_t index)
 {
     if (!json_is_object(obj)) {
-        report(ld, path, "must be an object, not %s", type_name(obj));
+        report(ld, path, "must be an object, not %s", oi__json_type_name(obj));
         return;
     }
     parse_area(ld, path, obj, index);
@@ -1346,7 +1266,7 @@ static void walk_area(struct loader *ld, const char *path, const json_t *obj, ui
     if (!json_is_array(entries)) {
         char here[PATH_CAP];
         path_key(here, path, "entries");
-        report(ld, here, "must be an array, not %s", type_name(entries));
+        report(ld, here, "must be an array, not %s", oi__json_type_name(entries));
         return;
     }
     for (size_t i = 0; i < json_array_size(entries) && !ld->internal; i++) {
@@ -1388,7 +1308,7 @@ static void check_format(struct loader *ld, const json_t *root)
 static void walk_library(struct loader *ld, const json_t *root)
 {
     if (!json_is_object(root)) {
-        report(ld, "", "a drug library must be a JSON object, not %s", type_name(root));
+        report(ld, "", "a drug library must be a JSON object, not %s", oi__json_type_name(root));
         return;
     }
     check_keys(ld, "", root, top_keys);
@@ -1408,7 +1328,7 @@ static void walk_library(struct loader *ld, const json_t *root)
         return;
     }
     if (!json_is_array(areas)) {
-        report(ld, "care_areas", "must be an array, not %s", type_name(areas));
+        report(ld, "care_areas", "must be an array, not %s", oi__json_type_name(areas));
         return;
     }
     if (json_array_size(areas) == 0U) {
@@ -1619,7 +1539,7 @@ oi_load_status oi_druglib_load_text(const char *text, size_t len, struct oi_drug
     if (root == NULL) {
         char text_ok[JSON_ERROR_TEXT_LENGTH + 4];
         return unusable(diag, "line %d, column %d: %s", err.line, err.column,
-                        printable(err.text, strnlen(err.text, sizeof err.text), sizeof err.text,
+                        oi__printable(err.text, strnlen(err.text, sizeof err.text), sizeof err.text,
                                   text_ok, sizeof text_ok));
     }
     oi_load_status st = compile(root, out, diag);
@@ -1714,7 +1634,7 @@ oi_load_status oi_druglib_load_file(const char *path, struct oi_druglib *out, st
         return unusable(diag, "internal error: no file name or no place to put the library");
     }
     char name[QUOTED_FILE_MAX + 4];
-    (void)printable(path, strlen(path), QUOTED_FILE_MAX, name, sizeof name);
+    (void)oi__printable(path, strlen(path), QUOTED_FILE_MAX, name, sizeof name);
     /* O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused after fstat. */
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) {

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "json_text.h"
 #include "oi_json.h"
 
 #if defined(__GNUC__)
@@ -49,47 +50,9 @@ static bool fail(const struct prog_parser *pp, const char *fmt, ...)
  */
 static const char *quotable(const char *s, char *out)
 {
-    size_t n = strlen(s);
-    size_t take = n;
-    if (take > KEY_QUOTE_MAX) {
-        take = KEY_QUOTE_MAX;
-        while (take > 0U && ((unsigned char)s[take] & 0xc0U) == 0x80U) {
-            take--;
-        }
-    }
-    for (size_t i = 0; i < take; i++) {
-        unsigned char c = (unsigned char)s[i];
-        out[i] = (c < 0x20U || c == 0x7fU) ? '?' : s[i];
-    }
-    if (take < n) {
-        memcpy(out + take, "...", 4);
-    } else {
-        out[take] = '\0';
-    }
-    return out;
+    return oi__printable(s, strlen(s), KEY_QUOTE_MAX, out, KEY_QUOTE_MAX + 4U);
 }
 
-static const char *type_name(const json_t *v)
-{
-    switch (json_typeof(v)) {
-    case JSON_OBJECT:
-        return "an object";
-    case JSON_ARRAY:
-        return "an array";
-    case JSON_STRING:
-        return "a string";
-    case JSON_INTEGER:
-    case JSON_REAL:
-        return "a number";
-    case JSON_TRUE:
-    case JSON_FALSE:
-        return "a boolean";
-    case JSON_NULL:
-        return "null";
-    default:
-        return "an unknown JSON value";
-    }
-}
 
 /* jansson's object iterator takes a non-const object; reading through it changes nothing. */
 static json_t *readable(const json_t *v)
@@ -108,7 +71,7 @@ static bool get_string(const struct prog_parser *pp, const char *key, const json
                        const char **text, size_t *len)
 {
     if (!json_is_string(v)) {
-        return fail(pp, "\"%s\" must be a string, not %s", key, type_name(v));
+        return fail(pp, "\"%s\" must be a string, not %s", key, oi__json_type_name(v));
     }
     const char *s = json_string_value(v);
     size_t n = json_string_length(v);
@@ -129,7 +92,7 @@ static bool get_value(const struct prog_parser *pp, const char *key, const json_
         return true;
     }
     if (!json_is_number(v)) {
-        return fail(pp, "\"%s\" must be a number, not %s", key, type_name(v));
+        return fail(pp, "\"%s\" must be a number, not %s", key, oi__json_type_name(v));
     }
     struct pump_q q = pump_q_int(0);
     if (oi_json_number_to_q(v, &q)) {
@@ -224,7 +187,7 @@ static bool parse_concentration(const struct prog_parser *pp, const json_t *v)
         return true;
     }
     if (!json_is_object(v)) {
-        return fail(pp, "\"concentration\" must be an object, not %s", type_name(v));
+        return fail(pp, "\"concentration\" must be an object, not %s", oi__json_type_name(v));
     }
     pp->prog->has_conc = true;
     bool unit_ok = false;
@@ -267,7 +230,7 @@ static bool parse_pca(const struct prog_parser *pp, const json_t *v)
         return true;
     }
     if (!json_is_object(v)) {
-        return fail(pp, "\"pca\" must be an object, not %s", type_name(v));
+        return fail(pp, "\"pca\" must be an object, not %s", oi__json_type_name(v));
     }
     pp->prog->has_pca = true;
     json_t *o = readable(v);
@@ -345,7 +308,7 @@ bool oi_program_from_json(const json_t *obj, struct pump_program *prog, char *er
     memset(prog, 0, sizeof *prog);
     if (obj == NULL || !json_is_object(obj)) {
         return fail(&pp, "a program must be a JSON object, not %s",
-                    obj == NULL ? "nothing" : type_name(obj));
+                    obj == NULL ? "nothing" : oi__json_type_name(obj));
     }
     json_t *o = readable(obj);
     for (void *it = json_object_iter(o); it != NULL; it = json_object_iter_next(o, it)) {

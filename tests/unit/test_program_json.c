@@ -245,7 +245,7 @@ static void test_wrong_types_refused(void **state)
     expect_refused("{\"care_area\":7,\"mode\":\"basic\"}",
                    "\"care_area\" must be a string, not a number");
     expect_refused("{\"care_area\":\"A\",\"entry\":false,\"mode\":\"basic\"}",
-                   "\"entry\" must be a string, not a boolean");
+                   "\"entry\" must be a string, not true or false");
     expect_refused("{\"care_area\":\"A\",\"mode\":\"basic\",\"weight_kg\":[80]}",
                    "\"weight_kg\" must be a number, not an array");
     expect_refused("{\"care_area\":\"A\",\"mode\":\"continuous\",\"dose_unit\":5}",
@@ -256,7 +256,7 @@ static void test_wrong_types_refused(void **state)
                    "\"concentration\":{\"amount_unit\":{}}}",
                    "\"concentration.amount_unit\" must be a string, not an object");
     expect_refused("{\"care_area\":\"A\",\"mode\":\"pca\",\"pca\":{\"basal\":true}}",
-                   "\"pca.basal\" must be a number, not a boolean");
+                   "\"pca.basal\" must be a number, not true or false");
     expect_refused("{\"care_area\":\"A\",\"mode\":\"pca\",\"pca\":[]}",
                    "\"pca\" must be an object, not an array");
     expect_refused("{\"care_area\":\"A\\u0000B\",\"mode\":\"basic\"}",
