@@ -732,6 +732,7 @@ static void finish(struct ctx *c)
 static void judge(struct ctx *c)
 {
     uint32_t idx;
+    int ok;
     const struct pump_program *p = c->p;
     if ((p->care_area == NULL) ||
         (pump_library_find_area(c->lib, p->care_area, p->care_area_len, &idx) != PUMP_OK)) {
@@ -741,15 +742,22 @@ static void judge(struct ctx *c)
     c->area = &c->lib->st.areas[idx];
     c->r->area = idx;
     c->r->has_area = true;
-    check_patient(c);
     if (p->mode == (uint8_t)PUMP_MODE_BASIC) {
+        check_patient(c);
+        if (p->has_pca) {
+            invalid(c, PUMP_R_NOT_FOR_MODE, PUMP_IN_PCA);
+        }
         judge_basic(c);
         return;
     }
+    /* The entry first: an unknown entry (limit entry) is the verdict even when a patient value
+     * is also unusable; the first reason found is the one reported. */
+    ok = resolve_entry(c);
+    check_patient(c);
     if (p->has_pca && (p->mode != (uint8_t)PUMP_MODE_PCA)) {
         invalid(c, PUMP_R_NOT_FOR_MODE, PUMP_IN_PCA);
     }
-    if (resolve_entry(c) == 0) {
+    if (ok == 0) {
         return;
     }
     if ((p->mode == (uint8_t)PUMP_MODE_BOLUS) || (p->mode == (uint8_t)PUMP_MODE_LOADING)) {
