@@ -80,3 +80,37 @@ pump_status pump_prog_mode_parse(const char *text, size_t len, pump_prog_mode *o
     }
     return PUMP_ERR_INVAL;
 }
+
+/* Where each number input lives in struct pump_program; 0 = not a number input (offset 0 is the
+ * care_area pointer, never a value). One table serves the const and the mutable lookup. */
+static const size_t value_offsets[PUMP_IN_COUNT] = {
+    [PUMP_IN_DOSE] = offsetof(struct pump_program, dose),
+    [PUMP_IN_RATE] = offsetof(struct pump_program, rate_ml_h),
+    [PUMP_IN_WEIGHT] = offsetof(struct pump_program, weight_kg),
+    [PUMP_IN_BSA] = offsetof(struct pump_program, bsa_m2),
+    [PUMP_IN_DURATION] = offsetof(struct pump_program, duration_min),
+    [PUMP_IN_VTBI] = offsetof(struct pump_program, vtbi_ml),
+    [PUMP_IN_CURRENT_DOSE] = offsetof(struct pump_program, current_dose),
+    [PUMP_IN_CONC_AMOUNT] = offsetof(struct pump_program, conc_amount),
+    [PUMP_IN_CONC_VOLUME] = offsetof(struct pump_program, conc_volume_ml),
+    [PUMP_IN_PCA_DOSE] = offsetof(struct pump_program, pca_dose),
+    [PUMP_IN_PCA_LOCKOUT] = offsetof(struct pump_program, pca_lockout_min),
+    [PUMP_IN_PCA_BASAL] = offsetof(struct pump_program, pca_basal),
+    [PUMP_IN_PCA_FOUR_HOUR] = offsetof(struct pump_program, pca_four_hour),
+};
+
+struct pump_value *pump_program_value_mut(struct pump_program *prog, pump_input in)
+{
+    if ((prog == NULL) || ((unsigned)in >= (unsigned)PUMP_IN_COUNT) || (value_offsets[in] == 0U)) {
+        return NULL;
+    }
+    return (struct pump_value *)(void *)((char *)prog + value_offsets[in]);
+}
+
+const struct pump_value *pump_program_value(const struct pump_program *prog, pump_input in)
+{
+    if ((prog == NULL) || ((unsigned)in >= (unsigned)PUMP_IN_COUNT) || (value_offsets[in] == 0U)) {
+        return NULL;
+    }
+    return (const struct pump_value *)(const void *)((const char *)prog + value_offsets[in]);
+}

@@ -218,6 +218,12 @@ const char *pump_outcome_str(pump_outcome o);
 const char *pump_limit_str(pump_limit l);
 const char *pump_prog_mode_str(pump_prog_mode m);
 const char *pump_input_str(pump_input in);
+/* The number field of a program that an input names (PUMP_IN_DOSE -> &prog->dose); NULL for
+ * inputs that are not a single number (mode, entry, units, the concentration and pca objects).
+ * The _mut form is for callers that fill a program. */
+const struct pump_value *pump_program_value(const struct pump_program *prog, pump_input in);
+struct pump_value *pump_program_value_mut(struct pump_program *prog, pump_input in);
+
 /* Parse a program mode name ("loading"). PUMP_OK or PUMP_ERR_INVAL. */
 pump_status pump_prog_mode_parse(const char *text, size_t len, pump_prog_mode *out);
 

@@ -347,45 +347,11 @@ static void test_round_trip_intermittent(void **state)
 
 static struct pump_value *value_of(struct pump_program *p, pump_input in)
 {
-    switch (in) {
-    case PUMP_IN_DOSE:
-        return &p->dose;
-    case PUMP_IN_RATE:
-        return &p->rate_ml_h;
-    case PUMP_IN_WEIGHT:
-        return &p->weight_kg;
-    case PUMP_IN_BSA:
-        return &p->bsa_m2;
-    case PUMP_IN_DURATION:
-        return &p->duration_min;
-    case PUMP_IN_VTBI:
-        return &p->vtbi_ml;
-    case PUMP_IN_CURRENT_DOSE:
-        return &p->current_dose;
-    case PUMP_IN_CONC_AMOUNT:
-        return &p->conc_amount;
-    case PUMP_IN_CONC_VOLUME:
-        return &p->conc_volume_ml;
-    case PUMP_IN_PCA_DOSE:
-        return &p->pca_dose;
-    case PUMP_IN_PCA_LOCKOUT:
-        return &p->pca_lockout_min;
-    case PUMP_IN_PCA_BASAL:
-        return &p->pca_basal;
-    case PUMP_IN_PCA_FOUR_HOUR:
-        return &p->pca_four_hour;
-    case PUMP_IN_NONE:
-    case PUMP_IN_MODE:
-    case PUMP_IN_ENTRY:
-    case PUMP_IN_DOSE_UNIT:
-    case PUMP_IN_CONCENTRATION:
-    case PUMP_IN_CONC_UNIT:
-    case PUMP_IN_PCA:
-    case PUMP_IN_COUNT:
-    default:
+    struct pump_value *v = pump_program_value_mut(p, in);
+    if (v == NULL) {
         fail_msg("not a number input: %d", (int)in);
     }
-    return NULL;
+    return v;
 }
 
 /* A program (valid with every number given) and the number that moves, with the soft bounds of

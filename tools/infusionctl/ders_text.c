@@ -381,30 +381,7 @@ static void missing_text(const struct pump_library *lib, const struct pump_progr
 
 const struct pump_value *ictl_input_value(const struct pump_program *prog, uint8_t in)
 {
-    switch ((pump_input)in) {
-    case PUMP_IN_DOSE: return &prog->dose;
-    case PUMP_IN_RATE: return &prog->rate_ml_h;
-    case PUMP_IN_WEIGHT: return &prog->weight_kg;
-    case PUMP_IN_BSA: return &prog->bsa_m2;
-    case PUMP_IN_DURATION: return &prog->duration_min;
-    case PUMP_IN_VTBI: return &prog->vtbi_ml;
-    case PUMP_IN_CURRENT_DOSE: return &prog->current_dose;
-    case PUMP_IN_CONC_AMOUNT: return &prog->conc_amount;
-    case PUMP_IN_CONC_VOLUME: return &prog->conc_volume_ml;
-    case PUMP_IN_PCA_DOSE: return &prog->pca_dose;
-    case PUMP_IN_PCA_LOCKOUT: return &prog->pca_lockout_min;
-    case PUMP_IN_PCA_BASAL: return &prog->pca_basal;
-    case PUMP_IN_PCA_FOUR_HOUR: return &prog->pca_four_hour;
-    case PUMP_IN_NONE:
-    case PUMP_IN_MODE:
-    case PUMP_IN_ENTRY:
-    case PUMP_IN_DOSE_UNIT:
-    case PUMP_IN_CONCENTRATION:
-    case PUMP_IN_CONC_UNIT:
-    case PUMP_IN_PCA:
-    case PUMP_IN_COUNT:
-    default: return NULL;
-    }
+    return pump_program_value(prog, (pump_input)in);
 }
 
 static void not_positive_text(const struct pump_program *prog, const struct pump_ders_result *res,
