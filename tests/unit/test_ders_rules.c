@@ -21,28 +21,7 @@
 #include "oi_json.h"
 #include "pump/pump_ders.h"
 
-#define FIXTURE OI_SOURCE_DIR "/tests/data/druglib/ders-fixture.json"
-
-static struct oi_druglib fx;
-
-static int load_fixture(void **state)
-{
-    (void)state;
-    struct oi_diag diag = {0};
-    oi_load_status st = oi_druglib_load_file(FIXTURE, &fx, &diag);
-    for (size_t i = 0; i < diag.n; i++) {
-        print_error("%s: %s: %s\n", FIXTURE, diag.items[i].path, diag.items[i].message);
-    }
-    oi_diag_free(&diag);
-    return st == OI_LOAD_OK ? 0 : -1;
-}
-
-static int free_fixture(void **state)
-{
-    (void)state;
-    oi_druglib_free(&fx);
-    return 0;
-}
+#include "ders_fixture.h"
 
 /* ---- programs ------------------------------------------------------------------------------ */
 
