@@ -15,7 +15,7 @@ bootstrap:
 	@sh scripts/bootstrap
 
 build-gcc: bootstrap
-	@cmake -S . -B build/gcc -G Ninja -DCMAKE_C_COMPILER=gcc -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake -S . -B build/gcc -G Ninja -DCMAKE_C_COMPILER=gcc -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOI_BENCH=ON >/dev/null
 	@cmake --build build/gcc -j $(JOBS)
 
 build-asan: bootstrap
