@@ -266,6 +266,9 @@ static int volume_for(struct ctx *c, struct pump_q amount, pump_amount amt, cons
 {
     struct pump_q factor;
     struct pump_q v;
+    if (!k->custom && c->e->has_ml_per_amount && (amt == (pump_amount)c->e->dosing_unit.amount)) {
+        return q_mul(c, amount, c->e->ml_per_amount, out_ml); /* derived at load: same value */
+    }
     if (pump_amount_factor(amt, (pump_amount)k->unit.amount, &factor) != PUMP_OK) {
         invalid(c, PUMP_R_UNIT_FAMILY, PUMP_IN_DOSE_UNIT); /* DEFENSIVE: the library forbids it */
         return 0;
@@ -329,9 +332,18 @@ static void check_titration(struct ctx *c, struct pump_q dose, struct pump_unit 
         bool is_hard = (k == 0);
         bool has = is_hard ? e->has_titration_hard : e->has_titration_soft;
         struct pump_q pct = is_hard ? e->titration_hard_pct : e->titration_soft_pct;
-        if (!has || !q_add(c, pct, pump_q_int(100), &bound) ||
-            !q_mul(c, c->p->current_dose.q, bound, &bound) ||
-            !q_div(c, bound, pump_q_int(100), &bound)) {
+        struct pump_q factor = is_hard ? e->titration_hard_factor : e->titration_soft_factor;
+        if (!has) {
+            continue;
+        }
+        if (pump_q_sign(factor) > 0) {
+            /* (100 + pct) / 100, derived at load */
+            if (!q_mul(c, c->p->current_dose.q, factor, &bound)) {
+                continue;
+            }
+        } else if (!q_add(c, pct, pump_q_int(100), &bound) ||
+                   !q_mul(c, c->p->current_dose.q, bound, &bound) ||
+                   !q_div(c, bound, pump_q_int(100), &bound)) {
             continue;
         }
         if (pump_q_cmp(dose, bound) > 0) {

@@ -94,9 +94,23 @@ const char *pump_library_str(const struct pump_library *lib, struct pump_str s)
     return &lib->st.strings[s.off];
 }
 
+/* Ids are short: an inline byte loop after the length test costs less than a call to memcmp,
+ * and lookups are a third of a DERS check's work. */
 static int str_is(const struct pump_library *lib, struct pump_str s, const char *id, size_t len)
 {
-    return pump__bytes_equal(pump_library_str(lib, s), s.len, id, len);
+    const char *p;
+    size_t i;
+    if ((s.len != len) || (s.len > lib->n_strings) || (s.off > (lib->n_strings - s.len))) {
+        /* DEFENSIVE: the second and third tests keep a corrupt id inside the pool */
+        return 0;
+    }
+    p = &lib->st.strings[s.off];
+    for (i = 0; i < len; i++) {
+        if (p[i] != id[i]) {
+            return 0;
+        }
+    }
+    return 1;
 }
 
 /* The slot holding id, or the empty slot where it would go. Bounded by the table size. */
@@ -183,6 +197,47 @@ pump_status pump_library_add_area(struct pump_library *lib, const struct pump_ca
     return PUMP_OK;
 }
 
+/* (100 + pct) / 100, reduced; PUMP_ERR_RANGE when it does not fit. */
+static pump_status titration_factor(struct pump_q pct, struct pump_q *out)
+{
+    struct pump_q f;
+    pump_status st = pump_q_add(pct, pump_q_int(100), &f);
+    if (st == PUMP_OK) {
+        st = pump_q_div(f, pump_q_int(100), &f);
+    }
+    if (st == PUMP_OK) {
+        st = pump_q_make(f.num, f.den, out);
+    }
+    return st;
+}
+
+/* The derived fields of pump_entry. A figure that does not fit is left unset, and the check
+ * then computes it the long way (and reports a number too large if it must). */
+static void derive(struct pump_entry *e)
+{
+    struct pump_q f;
+    e->has_ml_per_amount = false;
+    e->ml_per_amount = pump_q_int(0);
+    e->titration_soft_factor = pump_q_int(0);
+    e->titration_hard_factor = pump_q_int(0);
+    if (e->has_conc && (pump_q_sign(e->conc_amount) > 0) &&
+        (pump_amount_factor((pump_amount)e->dosing_unit.amount,
+                            (pump_amount)e->conc_amount_unit.amount, &f) == PUMP_OK) &&
+        (pump_q_mul(f, e->conc_volume_ml, &f) == PUMP_OK) &&
+        (pump_q_div(f, e->conc_amount, &f) == PUMP_OK) &&
+        (pump_q_make(f.num, f.den, &e->ml_per_amount) == PUMP_OK)) {
+        e->has_ml_per_amount = true;
+    }
+    if (e->has_titration_soft &&
+        (titration_factor(e->titration_soft_pct, &e->titration_soft_factor) != PUMP_OK)) {
+        e->titration_soft_factor = pump_q_int(0);
+    }
+    if (e->has_titration_hard &&
+        (titration_factor(e->titration_hard_pct, &e->titration_hard_factor) != PUMP_OK)) {
+        e->titration_hard_factor = pump_q_int(0);
+    }
+}
+
 pump_status pump_library_add_entry(struct pump_library *lib, const struct pump_entry *e,
                                    uint32_t *index_out)
 {
@@ -203,6 +258,7 @@ pump_status pump_library_add_entry(struct pump_library *lib, const struct pump_e
         return PUMP_ERR_INTERNAL;
     }
     lib->st.entries[lib->n_entries] = *e;
+    derive(&lib->st.entries[lib->n_entries]);
     lib->st.entry_slots[pos] = lib->n_entries + 1U;
     lib->st.areas[e->area].n_entries++;
     if (index_out != NULL) {

@@ -3,8 +3,8 @@
  *
  * Results are exact but reduced only when that is needed to fit: a plain product that fits is
  * kept as it is (two gcds per multiplication made a DERS check several times slower). When it
- * does not fit, the factors are reduced across first (Knuth 4.5.1), so an overflow is reported
- * only when the reduced result itself does not fit. Compare with pump_q_cmp, never field by
+ * does not fit, each operand is reduced and then the factors across (Knuth 4.5.1), so an overflow
+ * is reported only when the reduced result itself does not fit, whatever the operands' history. Compare with pump_q_cmp, never field by
  * field.
  */
 #include "pump/pump_num.h"
@@ -97,6 +97,18 @@ pump_status pump_q_mul(struct pump_q a, struct pump_q b, struct pump_q *out)
         out->den = den;
         return PUMP_OK;
     }
+    /* Inputs may be unreduced results themselves: reduce each, then across, so an overflow is
+     * reported only when the reduced product does not fit. */
+    g1 = (int64_t)gcd_u64(abs_u64(a.num), (uint64_t)a.den);
+    if (g1 != 1) {
+        a.num /= g1;
+        a.den /= g1;
+    }
+    g2 = (int64_t)gcd_u64(abs_u64(b.num), (uint64_t)b.den);
+    if (g2 != 1) {
+        b.num /= g2;
+        b.den /= g2;
+    }
     g1 = (int64_t)gcd_u64(abs_u64(a.num), (uint64_t)b.den);
     g2 = (int64_t)gcd_u64(abs_u64(b.num), (uint64_t)a.den);
     /* Most factors share nothing: skip the divisions by 1. */
@@ -148,6 +160,10 @@ pump_status pump_q_add(struct pump_q a, struct pump_q b, struct pump_q *out)
         out->den = den;
         return PUMP_OK;
     }
+    /* Reduce unreduced inputs first (see pump_q_mul), then add over the least common
+     * denominator. */
+    (void)pump_q_make(a.num, a.den, &a);
+    (void)pump_q_make(b.num, b.den, &b);
     g = (int64_t)gcd_u64((uint64_t)a.den, (uint64_t)b.den);
     if (__builtin_mul_overflow(a.num, b.den / g, &t1) ||
         __builtin_mul_overflow(b.num, a.den / g, &t2) || __builtin_add_overflow(t1, t2, &sum) ||

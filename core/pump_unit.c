@@ -15,9 +15,13 @@ static const uint8_t amount_families[PUMP_AMT_COUNT] = {
     PUMP_FAM_UNITS, PUMP_FAM_MEQ,        PUMP_FAM_MMOL, PUMP_FAM_VOLUME,
 };
 
-/* Each amount in the smallest unit of its family (ng, milliunits; the others are alone). */
-static const int64_t amount_base[PUMP_AMT_COUNT] = {
-    1000000000LL, 1000000LL, 1000LL, 1LL, 1000LL, 1LL, 1LL, 1LL, 1LL,
+/* Each amount in the smallest unit of its family (ng, milliunits; the others are alone), as a
+ * power of ten: a factor is then a table look-up, not a 64-bit division on the DERS hot path. */
+static const uint8_t amount_exp10[PUMP_AMT_COUNT] = {
+    9U, 6U, 3U, 0U, 3U, 0U, 0U, 0U, 0U,
+};
+static const int64_t powers_of_ten[10] = {
+    1LL, 10LL, 100LL, 1000LL, 10000LL, 100000LL, 1000000LL, 10000000LL, 100000000LL, 1000000000LL,
 };
 
 pump_family pump_amount_family(pump_amount a)
@@ -43,14 +47,12 @@ pump_status pump_amount_factor(pump_amount from, pump_amount to, struct pump_q *
         (amount_families[from] != amount_families[to])) {
         return PUMP_ERR_INVAL;
     }
-    /* Bases are powers of ten, so one always divides the other: no gcd needed (this sits on the
-     * DERS hot path). */
-    if (amount_base[from] >= amount_base[to]) {
-        out->num = amount_base[from] / amount_base[to];
+    if (amount_exp10[from] >= amount_exp10[to]) {
+        out->num = powers_of_ten[amount_exp10[from] - amount_exp10[to]];
         out->den = 1;
     } else {
         out->num = 1;
-        out->den = amount_base[to] / amount_base[from];
+        out->den = powers_of_ten[amount_exp10[to] - amount_exp10[from]];
     }
     return PUMP_OK;
 }

@@ -86,6 +86,15 @@ struct pump_entry {
     struct pump_q titration_hard_pct;
     struct pump_q container_ml;
 
+    /* Derived by pump_library_add_entry, never read from a file (whatever the caller put here is
+     * overwritten): the standard concentration as mL per one dosing-unit amount, and each
+     * titration limit as a factor of the current dose, (100 + pct) / 100. Reduced once at load
+     * so a check does one multiplication where it would do four. */
+    bool has_ml_per_amount;
+    struct pump_q ml_per_amount;
+    struct pump_q titration_soft_factor;
+    struct pump_q titration_hard_factor;
+
     bool has_dose_rate; /* intermittent */
     struct pump_unit dose_rate_unit;
     struct pump_limits dose_rate_limits;

@@ -1109,6 +1109,71 @@ static void test_random_programs(void **state)
     assert_int_equal(pump_ders_check(&fx.lib, &p, NULL), PUMP_ERR_INVAL);
 }
 
+/* The entry figures derived at load (mL per dosing-unit amount, titration factors) are only a
+ * shortcut: judging with them and with the long computation gives the same result. The long way
+ * may run out of 64 bits where the reduced factor does not: only then may the results differ. */
+static void test_derived_factors_change_nothing(void **state)
+{
+    (void)state;
+    uint32_t n_entries = fx.lib.n_entries;
+    struct pump_entry *slow_entries = calloc(n_entries, sizeof *slow_entries);
+    assert_non_null(slow_entries);
+    unsigned n_derived = 0;
+    for (uint32_t i = 0; i < n_entries; i++) {
+        slow_entries[i] = fx.lib.st.entries[i];
+        n_derived += slow_entries[i].has_ml_per_amount ? 1U : 0U;
+        slow_entries[i].has_ml_per_amount = false;
+        slow_entries[i].titration_soft_factor = pump_q_int(0);
+        slow_entries[i].titration_hard_factor = pump_q_int(0);
+    }
+    assert_true(n_derived > 0U); /* the fixture has standard concentrations to derive from */
+    struct pump_library slow = fx.lib;
+    slow.st.entries = slow_entries;
+    rng_seed(0xFAC7025ULL);
+    unsigned n_same = 0;
+    unsigned n_only_slow_too_large = 0;
+    for (unsigned iter = 0; iter < 100000U; iter++) {
+        struct pump_program p;
+        if ((iter & 1U) != 0U) {
+            plausible_program(&p);
+        } else {
+            random_program(&p);
+        }
+        struct pump_ders_result fast_r;
+        struct pump_ders_result slow_r;
+        assert_int_equal(pump_ders_check(&fx.lib, &p, &fast_r), PUMP_OK);
+        assert_int_equal(pump_ders_check(&slow, &p, &slow_r), PUMP_OK);
+        if (same_result(&fast_r, &slow_r)) {
+            n_same++;
+        } else if (slow_r.reason == (uint8_t)PUMP_R_TOO_LARGE ||
+                   (slow_r.outcome == (uint8_t)PUMP_REJECT_INVALID &&
+                    fast_r.outcome == (uint8_t)PUMP_REJECT_INVALID &&
+                    fast_r.reason == slow_r.reason && (!slow_r.has_rate || fast_r.has_rate) &&
+                    (!slow_r.has_volume || fast_r.has_volume) &&
+                    (!slow_r.has_duration || fast_r.has_duration))) {
+            /* The long way ran out of 64 bits (reported, or silent behind an earlier reason):
+             * the reduced factor may get further, never to another verdict. */
+            n_only_slow_too_large++;
+        } else {
+            print_error("program %u: %s reason %u rate %d volume %d duration %d, %u violations "
+                        "with derived factors; %s reason %u rate %d volume %d duration %d, %u "
+                        "violations the long way\n", iter,
+                        pump_outcome_str((pump_outcome)fast_r.outcome), (unsigned)fast_r.reason,
+                        fast_r.has_rate, fast_r.has_volume, fast_r.has_duration,
+                        (unsigned)fast_r.n_violations,
+                        pump_outcome_str((pump_outcome)slow_r.outcome), (unsigned)slow_r.reason,
+                        slow_r.has_rate, slow_r.has_volume, slow_r.has_duration,
+                        (unsigned)slow_r.n_violations);
+            free(slow_entries);
+            fail();
+        }
+    }
+    print_message("derived factors: %u of 100000 results identical, %u judged only the long way "
+                  "too large\n", n_same, n_only_slow_too_large);
+    assert_true(n_same > 90000U);
+    free(slow_entries);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1117,6 +1182,7 @@ int main(void)
         cmocka_unit_test(test_monotonic_severity),
         cmocka_unit_test(test_textual_form_irrelevant),
         cmocka_unit_test(test_random_programs),
+        cmocka_unit_test(test_derived_factors_change_nothing),
     };
     return cmocka_run_group_tests(tests, load_fixture, free_fixture);
 }

@@ -123,6 +123,38 @@ static void test_overflow_detected(void **state)
     assert_int_equal(pump_q_cmp(r, pump_q_int(2)), 0);
 }
 
+/* Arithmetic results are left unreduced; an overflow must still be reported only when the
+ * reduced result does not fit, whatever the operands' history. 3/5 written as (3p)/(5p), with
+ * p = 2^31 - 1 (prime), times 2^40/7: the unreduced product overflows, the true one fits. */
+static void test_unreduced_operands_do_not_overflow(void **state)
+{
+    (void)state;
+    const int64_t p = 2147483647;
+    struct pump_q a = {3 * p, 5 * p};
+    struct pump_q b = {(int64_t)1 << 40, 7};
+    struct pump_q want;
+    struct pump_q got;
+    assert_int_equal(pump_q_make(3 * ((int64_t)1 << 40), 35, &want), PUMP_OK);
+    assert_int_equal(pump_q_mul(a, b, &got), PUMP_OK);
+    assert_int_equal(pump_q_cmp(got, want), 0);
+    assert_int_equal(pump_q_mul(b, a, &got), PUMP_OK);
+    assert_int_equal(pump_q_cmp(got, want), 0);
+    /* and division goes through the same path */
+    struct pump_q inv_b = {7, (int64_t)1 << 40};
+    assert_int_equal(pump_q_div(a, inv_b, &got), PUMP_OK);
+    assert_int_equal(pump_q_cmp(got, want), 0);
+    /* addition: (3p)/(5p) + 2^58/(7p): the cross products of the unreduced forms overflow, the
+     * sum over 35p fits */
+    struct pump_q c = {((int64_t)1 << 58), 7 * p};
+    struct pump_q sum;
+    assert_int_equal(pump_q_add(a, c, &sum), PUMP_OK);
+    struct pump_q c_red;
+    assert_int_equal(pump_q_make(c.num, c.den, &c_red), PUMP_OK);
+    struct pump_q diff;
+    assert_int_equal(pump_q_sub(sum, c_red, &diff), PUMP_OK);
+    assert_int_equal(pump_q_cmp(diff, (struct pump_q){3, 5}), 0);
+}
+
 static void test_compare_is_exact_at_extremes(void **state)
 {
     struct pump_q a = {INT64_MAX, INT64_MAX - 1};
@@ -242,6 +274,7 @@ int main(void)
         cmocka_unit_test(test_parse_range_is_reported_not_wrapped),
         cmocka_unit_test(test_arithmetic_exact),
         cmocka_unit_test(test_overflow_detected),
+        cmocka_unit_test(test_unreduced_operands_do_not_overflow),
         cmocka_unit_test(test_compare_is_exact_at_extremes),
         cmocka_unit_test(test_format_half_up),
         cmocka_unit_test(test_format_errors),
