@@ -22,6 +22,18 @@ const char *pump_status_str(pump_status st)
         return "division by zero";
     case PUMP_ERR_INTERNAL:
         return "internal error";
+    case PUMP_ERR_REFUSED:
+        return "not allowed in this state";
+    case PUMP_ERR_BLOCKED:
+        return "blocked by a hard limit or an invalid program";
+    case PUMP_ERR_NEED_REASON:
+        return "soft alert needs a confirmation with a reason";
+    case PUMP_ERR_DENIED:
+        return "denied";
+    case PUMP_ERR_TIME:
+        return "time went backwards";
+    case PUMP_ERR_NOT_READY:
+        return "precondition not met yet";
     default:
         return "unknown status";
     }

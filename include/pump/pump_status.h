@@ -15,7 +15,13 @@ typedef enum {
     PUMP_ERR_DUPLICATE = 4, /* an id is already present */
     PUMP_ERR_NOT_FOUND = 5, /* no such id */
     PUMP_ERR_DIV_ZERO = 6,  /* division by zero was asked for */
-    PUMP_ERR_INTERNAL = 7   /* an invariant is broken */
+    PUMP_ERR_INTERNAL = 7,  /* an invariant is broken */
+    PUMP_ERR_REFUSED = 8,   /* not allowed in the current state (channel state machine) */
+    PUMP_ERR_BLOCKED = 9,   /* DERS hard stop or invalid program: cannot run */
+    PUMP_ERR_NEED_REASON = 10, /* DERS soft alert: needs a confirmation with a reason */
+    PUMP_ERR_DENIED = 11,   /* PCA demand or clinician bolus denied (lockout, 4 h limit) */
+    PUMP_ERR_TIME = 12,     /* a time earlier than the previous one */
+    PUMP_ERR_NOT_READY = 13 /* a precondition is not met yet (e.g. pressure not relieved) */
 } pump_status;
 
 /* A static, never-NULL English name for a status ("ok", "out of range", ...). */
