@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cmd_hl7.h"
 #include "infusionctl.h"
 
 #ifndef OI_VERSION
@@ -26,6 +27,7 @@ static const char usage_text[] =
     "  library validate FILE [--json]        check a drug library file (format v1)\n"
     "  library show FILE [--care-area ID]    print care areas and drug entries as tables\n"
     "  ders check --library FILE ...         judge one program, or a batch (--batch FILE)\n"
+    "  hl7 parse|validate|send|listen ...    HL7 v2 / IHE PCD messages (infusionctl hl7 --help)\n"
     "\n"
     "options:\n"
     "  -h, --help       this help (also after any command: infusionctl ders check --help)\n"
@@ -83,6 +85,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "ders") == 0) {
         return finish(ictl_cmd_ders(argc - 2, argv + 2));
+    }
+    if (strcmp(cmd, "hl7") == 0) {
+        return finish(ictl_cmd_hl7(argc - 2, argv + 2));
     }
     return usage_error("unknown command", cmd);
 }
