@@ -126,7 +126,7 @@ static void alarm_record(struct pump_channel *ch, pump_alarm_id id, pump_alarm_s
 void pump__ch_alarm_raise(struct pump_channel *ch, pump_alarm_id id)
 {
     struct pump_alarm *a;
-    if ((unsigned)id >= (unsigned)PUMP_ALM_COUNT) {
+    if (PUMP_NEVER((unsigned)id >= (unsigned)PUMP_ALM_COUNT)) {
         return; /* DEFENSIVE: callers pass constants */
     }
     a = &ch->alarms.a[id];
@@ -243,17 +243,29 @@ static pump_status q_scale(struct pump_q q, int64_t scale, round_mode mode, uint
     return PUMP_OK;
 }
 
-/* Commanded volume of dt_ms at rate, with the sub-nanolitre remainder carried. */
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+    return (b > UINT64_MAX - a) ? UINT64_MAX : a + b;
+}
+
+/* Commanded volume of dt_ms at rate, with the sub-nanolitre remainder carried. Constant time
+ * (a loop over chunks of dt hung the control loop for 4e9 iterations on a jump to UINT64_MAX):
+ * rate x dt + rem = rate x q x 3.6e6 + (rate x r + rem) with dt = q x 3.6e6 + r, so
+ * floor(.. / 3.6e6) = rate x q + floor((rate x r + rem) / 3.6e6), exactly. */
 static void integrate(struct pump_channel *ch, uint64_t rate_nl_per_h, uint64_t dt_ms)
 {
-    while (dt_ms > 0U) {
-        /* rate <= 2e9 and step < 2^32 keep the product below 2^63. */
-        uint64_t step = (dt_ms > 0xFFFFFFFFULL) ? 0xFFFFFFFFULL : dt_ms;
-        uint64_t prod = (rate_nl_per_h * step) + ch->commanded_rem;
-        ch->commanded_nl += prod / MS_PER_H;
-        ch->commanded_rem = prod % MS_PER_H;
-        dt_ms -= step;
+    uint64_t q = dt_ms / MS_PER_H;
+    /* rate <= PUMP_RATE_MAX_NL_PER_H (2e9, an invariant) and r < 3.6e6: below 2^63. */
+    uint64_t part = (rate_nl_per_h * (dt_ms % MS_PER_H)) + ch->commanded_rem;
+    uint64_t nl = part / MS_PER_H;
+    ch->commanded_rem = part % MS_PER_H;
+    if ((q != 0U) && (rate_nl_per_h > (UINT64_MAX - nl) / q)) {
+        nl = UINT64_MAX; /* centuries of delivery: the watchdog faulted long before; saturate */
+    } else {
+        nl += rate_nl_per_h * q;
     }
+    ch->commanded_nl = sat_add(ch->commanded_nl, nl);
+    ch->allowance_nl = sat_add(ch->allowance_nl, nl);
 }
 
 static uint64_t kvo_rate(const struct pump_channel *ch)
@@ -384,7 +396,7 @@ static pump_status rx_pca(const struct pump_program *prog, const struct pump_ent
 {
     pump_status st;
     uint64_t lockout_ms = 0U;
-    if (!rx->has_conc) {
+    if (PUMP_NEVER(!rx->has_conc)) {
         return PUMP_ERR_INVAL; /* DEFENSIVE: the DERS rejects a PCA program without one */
     }
     st = amount_to_nl(prog, e->dosing_unit, rx, prog->pca_dose.q, ROUND_NEAREST,
@@ -478,8 +490,8 @@ static pump_status rx_from_result(const struct pump_channel *ch, const struct pu
     rx->limit = res->limit;
     rx->has_entry = res->has_entry && (prog->entry != NULL);
     if (rx->has_entry) {
-        if (res->entry >= lib->n_entries) {
-            return PUMP_ERR_INVAL; /* DEFENSIVE */
+        if (PUMP_NEVER(res->entry >= lib->n_entries)) {
+            return PUMP_ERR_INVAL; /* DEFENSIVE: the DERS found it in this library */
         }
         e = &lib->st.entries[res->entry];
         rx->entry_index = res->entry;
@@ -578,8 +590,10 @@ static bool mode_fits(const struct pump_channel *ch, pump_event ev, const struct
                              (m == PUMP_MODE_BASIC)) &&
                ((m == PUMP_MODE_BASIC) || same_entry);
     case PUMP_EV_BOLUS:
+        /* Not while a secondary runs: the line delivers another drug (and BOLUS would carry
+         * is_secondary, an invariant breach: a host command must never latch FAULT). */
         return ((m == PUMP_MODE_BOLUS) || (m == PUMP_MODE_LOADING)) && same_entry &&
-               (pm != PUMP_MODE_PCA);
+               (pm != PUMP_MODE_PCA) && !ch->is_secondary;
     case PUMP_EV_SECONDARY:
         return ((m == PUMP_MODE_CONTINUOUS) || (m == PUMP_MODE_INTERMITTENT) ||
                 (m == PUMP_MODE_FLUID) || (m == PUMP_MODE_BASIC)) &&
@@ -671,8 +685,10 @@ static pump_status judge_program(struct pump_channel *ch, pump_event ev, const s
 
 static void pca_prune(struct pump_channel *ch)
 {
+    /* now - t, never t + window: that wraps for now_ms near UINT64_MAX and would forget every
+     * dose at once. Doses are never later than now_ms (time does not go back). */
     while ((ch->pca_n_hist > 0U) &&
-           (ch->pca_hist[ch->pca_i_hist].time_ms + PUMP_PCA_WINDOW_MS <= ch->now_ms)) {
+           (ch->now_ms - ch->pca_hist[ch->pca_i_hist].time_ms >= PUMP_PCA_WINDOW_MS)) {
         ch->pca_i_hist = (ch->pca_i_hist + 1U) % PUMP_PCA_HISTORY_MAX;
         ch->pca_n_hist--;
     }
@@ -688,7 +704,7 @@ uint64_t pump_channel_pca_window_nl(const struct pump_channel *ch, uint64_t now_
     sum = (ch->primary.mode == (uint8_t)PUMP_MODE_PCA) ? ch->primary.rate_nl_per_h * 4U : 0U;
     for (uint32_t k = 0; k < ch->pca_n_hist; k++) {
         const struct pump_pca_dose *d = &ch->pca_hist[(ch->pca_i_hist + k) % PUMP_PCA_HISTORY_MAX];
-        if ((d->time_ms <= now_ms) && (d->time_ms + PUMP_PCA_WINDOW_MS > now_ms)) {
+        if ((d->time_ms <= now_ms) && (now_ms - d->time_ms < PUMP_PCA_WINDOW_MS)) {
             sum += d->nl;
         }
     }
@@ -745,12 +761,13 @@ static pump_status pca_guard(struct pump_channel *ch, pump_event ev, uint64_t do
 
 static void air_advance(struct pump_channel *ch)
 {
-    if (ch->now_ms >= ch->air_bucket_start_ms + (PUMP_AIR_BUCKETS * PUMP_AIR_BUCKET_MS)) {
+    /* now - start (start <= now always): start + window wraps near UINT64_MAX. */
+    if (ch->now_ms - ch->air_bucket_start_ms >= (PUMP_AIR_BUCKETS * PUMP_AIR_BUCKET_MS)) {
         __builtin_memset(ch->air_bucket, 0, sizeof ch->air_bucket); /* a long gap: all old */
         ch->air_bucket_start_ms = ch->now_ms;
         return;
     }
-    while (ch->now_ms >= ch->air_bucket_start_ms + PUMP_AIR_BUCKET_MS) {
+    while (ch->now_ms - ch->air_bucket_start_ms >= PUMP_AIR_BUCKET_MS) { /* < 15 rounds */
         ch->air_i_bucket = (ch->air_i_bucket + 1U) % PUMP_AIR_BUCKETS;
         ch->air_bucket[ch->air_i_bucket] = 0U;
         ch->air_bucket_start_ms += PUMP_AIR_BUCKET_MS;
@@ -760,8 +777,11 @@ static void air_advance(struct pump_channel *ch)
 static void sense_air(struct pump_channel *ch, const struct pump_sensors *s)
 {
     uint64_t sum = 0U;
+    uint32_t *bucket;
     air_advance(ch);
-    ch->air_bucket[ch->air_i_bucket] += s->air_total_nl;
+    bucket = &ch->air_bucket[ch->air_i_bucket];
+    /* saturate: a wrapped bucket would hide the air of a saturated sensor reading */
+    *bucket = (s->air_total_nl > UINT32_MAX - *bucket) ? UINT32_MAX : *bucket + s->air_total_nl;
     for (unsigned i = 0; i < PUMP_AIR_BUCKETS; i++) {
         sum += ch->air_bucket[i];
     }
@@ -803,7 +823,7 @@ static void sense(struct pump_channel *ch, const struct pump_sensors *s)
 static pump_status tick(struct pump_channel *ch, const struct pump_sensors *s)
 {
     uint64_t nl = s->delivered_nl;
-    uint64_t allowed = ch->commanded_nl + ch->cfg.motor_slack_nl;
+    uint64_t allowed = sat_add(ch->allowance_nl, ch->cfg.motor_slack_nl);
     ch->last_tick_ms = ch->now_ms;
     /* More than was commanded (plus the motor's step slack) is a runaway or free flow: the
      * motor does not obey, so nothing but FAULT is safe. */
@@ -1016,16 +1036,17 @@ static void act_power(struct pump_channel *ch, pump_action act, pump_event ev, b
     }
 }
 
-/* At the end of a segment the motor may have finished its last step past the segment's volume
- * (less than motor_slack_nl, or the tick would have faulted). That excess was accepted: raise the
- * commanded baseline to it, so one step per segment cannot add up over many segments (PCA doses)
- * into a false runaway. Within a segment the slack still bounds the motor. */
-static void absorb_overshoot(struct pump_channel *ch)
+/* At the end of a segment the runaway allowance becomes what the motor delivered, both ways:
+ *  - up: the motor may have finished its last step past the segment's volume (less than
+ *    motor_slack_nl, or the tick would have faulted). That excess was accepted, so one step per
+ *    segment cannot add up over many segments (PCA doses) into a false runaway;
+ *  - down: volume commanded but not delivered (a silent stall, a slipping mechanism, an alarm
+ *    that stopped the motor mid-tick) must not stay as credit that a later runaway or free flow
+ *    (e.g. while paused) could use unnoticed. Within a segment the slack still bounds the motor.
+ * commanded_nl is untouched: it stays rate x time, exact. */
+static void end_segment_allowance(struct pump_channel *ch)
 {
-    if (ch->delivered_nl > ch->commanded_nl) {
-        ch->commanded_nl = ch->delivered_nl;
-        ch->commanded_rem = 0U;
-    }
+    ch->allowance_nl = ch->delivered_nl;
 }
 
 void pump__ch_action(struct pump_channel *ch, pump_action act, pump_event ev,
@@ -1035,11 +1056,12 @@ void pump__ch_action(struct pump_channel *ch, pump_action act, pump_event ev,
     if ((act == PUMP_ACT_BOLUS_END) || (act == PUMP_ACT_SECONDARY_END) ||
         (act == PUMP_ACT_VTBI_DONE) || (act == PUMP_ACT_PAUSE) || (act == PUMP_ACT_STOP) ||
         (act == PUMP_ACT_ALARM_STOP) || (act == PUMP_ACT_POWER_LOSS)) {
-        absorb_overshoot(ch);
+        end_segment_allowance(ch);
     }
-    if ((cmd == NULL) && ((act == PUMP_ACT_CONFIRM) || (act == PUMP_ACT_ALARM_ACK) ||
-                          (act == PUMP_ACT_ALARM_SILENCE) || (act == PUMP_ACT_LIBRARY) ||
-                          (act == PUMP_ACT_POWER_RESTORE))) {
+    if (PUMP_NEVER((cmd == NULL) &&
+                   ((act == PUMP_ACT_CONFIRM) || (act == PUMP_ACT_ALARM_ACK) ||
+                    (act == PUMP_ACT_ALARM_SILENCE) || (act == PUMP_ACT_LIBRARY) ||
+                    (act == PUMP_ACT_POWER_RESTORE)))) {
         /* DEFENSIVE: the table gives these actions to host commands only */
         pump__fsm_fault(ch, PUMP_ALM_FAULT, (uint32_t)__LINE__);
         return;
@@ -1142,13 +1164,27 @@ static void advance_time(struct pump_channel *ch, uint64_t now_ms)
     alarms_rearm(ch);
 }
 
+/* START, and a loading dose from READY, start delivery: nothing new while records could be
+ * lost, nor while a stop alarm's cause is present (occlusion not relieved, door open, an
+ * unacknowledged restart ...). */
+static pump_status start_guard(const struct pump_channel *ch)
+{
+    if (pump_log_is_high(ch->log)) {
+        return PUMP_ERR_REFUSED;
+    }
+    return stop_cause_present(ch, false) ? PUMP_ERR_NOT_READY : PUMP_OK;
+}
+
 /* Guards of the host's commands, after the table allowed the cell. */
 static pump_status guard(struct pump_channel *ch, pump_event ev, const struct pump_cmd *cmd)
 {
     switch (ev) {
+    case PUMP_EV_BOLUS: {
+        pump_status st = (ch->state == (uint8_t)PUMP_ST_READY) ? start_guard(ch) : PUMP_OK;
+        return (st == PUMP_OK) ? judge_program(ch, ev, cmd) : st;
+    }
     case PUMP_EV_PROGRAM:
     case PUMP_EV_TITRATE:
-    case PUMP_EV_BOLUS:
     case PUMP_EV_SECONDARY:
         return judge_program(ch, ev, cmd);
     case PUMP_EV_CLINICIAN_BOLUS: {
@@ -1165,10 +1201,7 @@ static pump_status guard(struct pump_channel *ch, pump_event ev, const struct pu
                    ? PUMP_ERR_NEED_REASON
                    : PUMP_OK;
     case PUMP_EV_START:
-        if (pump_log_is_high(ch->log)) {
-            return PUMP_ERR_REFUSED;
-        }
-        return stop_cause_present(ch, false) ? PUMP_ERR_NOT_READY : PUMP_OK;
+        return start_guard(ch);
     case PUMP_EV_RESUME:
         return stop_cause_present(ch, true) ? PUMP_ERR_NOT_READY : PUMP_OK;
     case PUMP_EV_TICK:
@@ -1247,8 +1280,10 @@ static void update_conditions(struct pump_channel *ch)
     }
 }
 
-/* A command the table refuses: recorded (a PCA demand as a denied demand). */
-static void record_refused(struct pump_channel *ch, pump_event ev)
+/* A command refused (code: the status returned): recorded (a PCA demand the table refuses as
+ * a denied demand). Used for the table's refusals and for the guards' REFUSED (log full) and
+ * NOT_READY (a stop cause present): a refused START, RESUME or loading dose leaves a trace. */
+static void record_refused(struct pump_channel *ch, pump_event ev, pump_status code)
 {
     struct pump_log_record r;
     if ((ev == PUMP_EV_PCA_DEMAND) && (ch->primary.mode == (uint8_t)PUMP_MODE_PCA)) {
@@ -1258,8 +1293,52 @@ static void record_refused(struct pump_channel *ch, pump_event ev)
         return;
     }
     pump__ch_rec_init(ch, &r, PUMP_REC_REFUSED, ev);
-    r.code = (uint8_t)PUMP_ERR_REFUSED;
+    r.code = (uint8_t)code;
     pump__ch_log(ch, &r);
+}
+
+/* A guard's refusal the records must show: a refused START, RESUME or loading dose (log full,
+ * stop cause present) and a CONFIRM without the reason a soft alert needs. The others are
+ * recorded by the guard itself (program, pca records) or are malformed commands (INVAL). */
+static bool refusal_is_recorded(pump_event ev, pump_status st)
+{
+    return (st == PUMP_ERR_REFUSED) || (st == PUMP_ERR_NOT_READY) ||
+           ((ev == PUMP_EV_CONFIRM) && (st == PUMP_ERR_NEED_REASON));
+}
+
+/* The host's command: the table, then its guard, then the transition. */
+static pump_status apply_command(struct pump_channel *ch, pump_event ev, const struct pump_cmd *cmd)
+{
+    pump_status st;
+    if (!pump__fsm_allowed((pump_state)ch->state, ev, NULL, NULL)) {
+        record_refused(ch, ev, PUMP_ERR_REFUSED);
+        return (ev == PUMP_EV_PCA_DEMAND) ? PUMP_ERR_DENIED : PUMP_ERR_REFUSED;
+    }
+    st = guard(ch, ev, cmd);
+    if (st == PUMP_OK) {
+        st = pump__fsm_step(ch, ev, cmd);
+    } else if (refusal_is_recorded(ev, st)) {
+        record_refused(ch, ev, st);
+    } else {
+        /* recorded by the guard, or malformed */
+    }
+    return st;
+}
+
+/* Let the core's own events settle: at most an alarm stop, then an end of segment, then the
+ * primary's end (each changes the state, so the list cannot repeat). */
+static void settle(struct pump_channel *ch)
+{
+    for (unsigned i = 0; i < 4U; i++) {
+        pump_event next = next_core_event(ch);
+        if ((next == PUMP_EV_COUNT) || (pump__fsm_step(ch, next, NULL) != PUMP_OK)) {
+            break;
+        }
+    }
+    if (PUMP_NEVER(next_core_event(ch) != PUMP_EV_COUNT)) {
+        /* DEFENSIVE: unsettled (e.g. a bolus past its target still in BOLUS): fail safe */
+        pump__fsm_fault(ch, PUMP_ALM_FAULT, (uint32_t)__LINE__);
+    }
 }
 
 pump_status pump_channel_handle(struct pump_channel *ch, const struct pump_cmd *cmd)
@@ -1281,23 +1360,8 @@ pump_status pump_channel_handle(struct pump_channel *ch, const struct pump_cmd *
     ev = (pump_event)cmd->kind;
     was_fault = ch->state == (uint8_t)PUMP_ST_FAULT;
     advance_time(ch, cmd->now_ms);
-    if (!pump__fsm_allowed((pump_state)ch->state, ev, NULL, NULL)) {
-        record_refused(ch, ev);
-        st = (ev == PUMP_EV_PCA_DEMAND) ? PUMP_ERR_DENIED : PUMP_ERR_REFUSED;
-    } else {
-        st = guard(ch, ev, cmd);
-        if (st == PUMP_OK) {
-            st = pump__fsm_step(ch, ev, cmd);
-        }
-    }
-    /* Let the core's own events settle: at most an alarm stop, then an end of segment, then the
-     * primary's end (each changes the state, so the list cannot repeat). */
-    for (unsigned i = 0; i < 4U; i++) {
-        pump_event next = next_core_event(ch);
-        if ((next == PUMP_EV_COUNT) || (pump__fsm_step(ch, next, NULL) != PUMP_OK)) {
-            break;
-        }
-    }
+    st = apply_command(ch, ev, cmd);
+    settle(ch);
     pump__ch_outputs(ch);
     update_conditions(ch);
     pump__ch_outputs(ch);

@@ -78,7 +78,14 @@ void pump__ch_rec_init(const struct pump_channel *ch, struct pump_log_record *r,
 void pump__ch_log(struct pump_channel *ch, struct pump_log_record *r);
 void pump__ch_alarm_raise(struct pump_channel *ch, pump_alarm_id id);
 
-/* Always-on assertion: a broken invariant enters FAULT and returns PUMP_ERR_INTERNAL. */
+/* A defensive "cannot happen" condition (SQLite's NEVER(), style.md 4.8): evaluated as written
+ * in every build; the wrapper names the branch so coverage builds and reviewers can tell it from
+ * a reachable one. Use as: if (PUMP_NEVER(x)) { fail safe } */
+#define PUMP_NEVER(x) (x)
+
+/* Always-on assertion (style.md 4.8; never removed by NDEBUG): a broken invariant records the
+ * source line (FAULT record), enters FAULT (motor off, latched), counts in n_asserts, and returns
+ * PUMP_ERR_INTERNAL from the enclosing function. */
 #define PUMP_ASSERT(ch, cond)                                                                   \
     do {                                                                                        \
         if (!(cond)) {                                                                          \

@@ -131,7 +131,7 @@ static void write_state_record(struct pump_channel *ch, pump_state from, pump_ev
 static void set_state(struct pump_channel *ch, pump_state to, pump_event ev)
 {
     pump_state from = (pump_state)ch->state;
-    if ((from == PUMP_ST_FAULT) && (to != PUMP_ST_FAULT)) {
+    if (PUMP_NEVER((from == PUMP_ST_FAULT) && (to != PUMP_ST_FAULT))) {
         return; /* DEFENSIVE: the table has no such cell */
     }
     ch->state = (uint8_t)to;
@@ -200,10 +200,7 @@ pump_status pump__fsm_step(struct pump_channel *ch, pump_event ev, const struct 
 {
     pump_state next = PUMP_ST_FAULT;
     pump_action act = PUMP_ACT_NONE;
-    if ((unsigned)ch->state >= (unsigned)PUMP_ST_COUNT) {
-        pump__fsm_fault(ch, PUMP_ALM_FAULT, (uint32_t)__LINE__);
-        return PUMP_ERR_INTERNAL;
-    }
+    PUMP_ASSERT(ch, (unsigned)ch->state < (unsigned)PUMP_ST_COUNT);
     if (!pump__fsm_allowed((pump_state)ch->state, ev, &next, &act)) {
         return PUMP_ERR_REFUSED;
     }
@@ -241,9 +238,6 @@ pump_status pump__fsm_step(struct pump_channel *ch, pump_event ev, const struct 
         return PUMP_ERR_INTERNAL; /* the action found a broken invariant */
     }
     set_state(ch, next, ev);
-    if (!invariants_hold(ch)) {
-        pump__fsm_fault(ch, PUMP_ALM_FAULT, (uint32_t)__LINE__);
-        return PUMP_ERR_INTERNAL;
-    }
+    PUMP_ASSERT(ch, invariants_hold(ch));
     return PUMP_OK;
 }

@@ -34,9 +34,18 @@ uint32_t pump_log_count(const struct pump_log *log)
     return (log == NULL) ? 0U : log->count;
 }
 
+/* Whether at least n (>= 1) sequence numbers are left. The last one is UINT64_MAX; after it
+ * seq_exhausted is set and next_seq stays there: it never wraps (a wrapped seq would not be
+ * monotonic, and no ack could free anything again). */
+static bool seqs_left(const struct pump_log *log, uint64_t n)
+{
+    return !log->seq_exhausted && (UINT64_MAX - log->next_seq >= n - 1U);
+}
+
 bool pump_log_is_high(const struct pump_log *log)
 {
-    return (log != NULL) && (log->count >= PUMP_LOG_HIGH_WATER);
+    return (log != NULL) &&
+           ((log->count >= PUMP_LOG_HIGH_WATER) || log->seq_exhausted);
 }
 
 uint64_t pump_log_next_seq(const struct pump_log *log)
@@ -53,7 +62,11 @@ static void store(struct pump_log *log, struct pump_log_record *rec)
 {
     uint32_t slot = (log->head + log->count) & (PUMP_LOG_CAPACITY - 1U);
     rec->seq = log->next_seq;
-    log->next_seq++;
+    if (log->next_seq == UINT64_MAX) {
+        log->seq_exhausted = true; /* the last seq: nothing more is stored (seqs_left) */
+    } else {
+        log->next_seq++;
+    }
     log->ring[slot] = *rec;
     log->count++;
 }
@@ -77,13 +90,13 @@ pump_status pump_log_append(struct pump_log *log, struct pump_log_record *rec)
     if (log->count > PUMP_LOG_CAPACITY) {
         return PUMP_ERR_INVAL; /* DEFENSIVE: corrupt log */
     }
-    if (is_routine(rec->type) && (log->count >= PUMP_LOG_HIGH_WATER)) {
+    if (is_routine(rec->type) && pump_log_is_high(log)) {
         count_lost(log, rec->time_ms);
         return PUMP_ERR_FULL;
     }
     /* A LOST record goes first, so the reader sees the gap where it happened. It needs its own
      * slot plus one for this record. */
-    if ((log->n_lost != 0U) && (log->count + 2U <= PUMP_LOG_CAPACITY)) {
+    if ((log->n_lost != 0U) && (log->count + 2U <= PUMP_LOG_CAPACITY) && seqs_left(log, 2U)) {
         struct pump_log_record lost;
         __builtin_memset(&lost, 0, sizeof lost);
         lost.type = (uint8_t)PUMP_REC_LOST;
@@ -96,7 +109,7 @@ pump_status pump_log_append(struct pump_log *log, struct pump_log_record *rec)
         store(log, &lost);
         log->n_lost = 0U;
     }
-    if ((log->n_lost != 0U) || (log->count >= PUMP_LOG_CAPACITY)) {
+    if ((log->n_lost != 0U) || (log->count >= PUMP_LOG_CAPACITY) || !seqs_left(log, 1U)) {
         count_lost(log, rec->time_ms); /* never overwrite an unacknowledged record */
         return PUMP_ERR_FULL;
     }
@@ -118,8 +131,8 @@ pump_status pump_log_peek(const struct pump_log *log, uint32_t i, struct pump_lo
 
 pump_status pump_log_ack(struct pump_log *log, uint64_t upto_seq)
 {
-    if ((log == NULL) || (upto_seq >= log->next_seq)) {
-        return PUMP_ERR_INVAL;
+    if ((log == NULL) || ((upto_seq >= log->next_seq) && !log->seq_exhausted)) {
+        return PUMP_ERR_INVAL; /* a seq never issued (all were, up to UINT64_MAX, if exhausted) */
     }
     while ((log->count > 0U) && (log->ring[log->head].seq <= upto_seq)) {
         log->head = (log->head + 1U) & (PUMP_LOG_CAPACITY - 1U);
@@ -137,7 +150,7 @@ static uint32_t crc32_ieee(const uint8_t *p, size_t n)
         crc ^= p[i];
         for (unsigned b = 0; b < 8U; b++) {
             uint32_t mask = 0U - (crc & 1U);
-            crc = (crc >> 1) ^ (0xEDB88320U & mask);
+            crc = (crc >> 1U) ^ (0xEDB88320U & mask);
         }
     }
     return crc ^ 0xFFFFFFFFU;

@@ -284,6 +284,10 @@ struct pump_channel {
     uint64_t now_ms;
     uint64_t last_tick_ms;
     uint64_t commanded_rem;     /* rate x ms not yet a whole nL (x 3,600,000) */
+    uint64_t allowance_nl;      /* what the motor may have delivered in all (runaway check,
+                                 * + motor_slack_nl): grows like commanded_nl, and at every
+                                 * segment end is set to delivered_nl, both ways, so volume the
+                                 * motor failed to deliver is no credit for a later runaway */
     uint64_t last_checkpoint_ms;
     uint64_t paused_since_ms;
     uint8_t pending_override;   /* override reason given at CONFIRM */
@@ -321,15 +325,17 @@ pump_status pump_channel_init(struct pump_channel *ch, const struct pump_channel
  * Returns:
  *   PUMP_OK               applied (the state may or may not have changed);
  *   PUMP_ERR_INVAL        malformed command (NULL, unknown or core-only kind, bad payload,
- *                         program for another entry than the running one, library not active);
+ *                         program for another entry than the running one, library not active,
+ *                         a bolus while a secondary runs);
  *   PUMP_ERR_TIME         now_ms is earlier than the previous command's;
  *   PUMP_ERR_REFUSED      the event is not allowed in this state (state unchanged, recorded),
- *                         or the log is full and the command would start delivery;
+ *                         or the log is full and the command would start delivery (a guard's
+ *                         refusal is recorded too: a REFUSED record, code = the status);
  *   PUMP_ERR_BLOCKED      DERS hard stop or invalid program (recorded; nothing changed);
  *   PUMP_ERR_NEED_REASON  soft alert not confirmed with a reason (recorded; nothing changed);
  *   PUMP_ERR_DENIED       PCA demand or clinician bolus denied (recorded);
- *   PUMP_ERR_NOT_READY    RESUME while a stop alarm's cause is present (e.g. pressure not yet
- *                         relieved);
+ *   PUMP_ERR_NOT_READY    START, RESUME or a loading dose from READY while a stop alarm's cause
+ *                         is present (e.g. pressure not yet relieved; recorded: REFUSED);
  *   PUMP_ERR_INTERNAL     an invariant broke: the channel is now FAULT (motor off, latched).
  */
 pump_status pump_channel_handle(struct pump_channel *ch, const struct pump_cmd *cmd);

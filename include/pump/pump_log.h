@@ -86,6 +86,8 @@ struct pump_log {
     uint64_t lost_first_ms;
     uint64_t lost_last_ms;
     uint64_t n_lost_total; /* since init, for diagnostics */
+    bool seq_exhausted;    /* seq UINT64_MAX was given: next_seq stays there, nothing more is
+                              stored (counted in n_lost), pump_log_is_high() is true */
 };
 
 /* Empty log whose next record gets next_seq (the host's persisted counter; 1 for a new pump).
@@ -102,9 +104,12 @@ pump_status pump_log_append(struct pump_log *log, struct pump_log_record *rec);
 
 /* Unacknowledged records held. */
 uint32_t pump_log_count(const struct pump_log *log);
-/* Whether the log is at or above its high-water mark (channels then raise LOG_FULL). */
+/* Whether the log is at or above its high-water mark (channels then raise LOG_FULL); also true
+ * once the sequence numbers are used up: the last seq ever given is UINT64_MAX (next_seq never
+ * wraps; seq_exhausted), after it every record is counted as lost. */
 bool pump_log_is_high(const struct pump_log *log);
-/* Seq the next record will get: persist it with the records. */
+/* Seq the next record will get: persist it with the records. (With seq_exhausted it stays
+ * UINT64_MAX, the seq already given last: the pump's counter is used up.) */
 uint64_t pump_log_next_seq(const struct pump_log *log);
 
 /*
@@ -116,7 +121,8 @@ pump_status pump_log_peek(const struct pump_log *log, uint32_t i, struct pump_lo
 /*
  * pump_log_ack - free every record with seq <= upto_seq (acknowledged by the store/server).
  * Acknowledging an already freed seq is a no-op (acks may repeat).
- * Returns PUMP_OK, PUMP_ERR_INVAL (NULL, or upto_seq >= next_seq: a seq never issued).
+ * Returns PUMP_OK, PUMP_ERR_INVAL (NULL, or upto_seq >= next_seq: a seq never issued;
+ * with seq_exhausted every seq was issued).
  */
 pump_status pump_log_ack(struct pump_log *log, uint64_t upto_seq);
 
