@@ -18,8 +18,12 @@ static inline bool hl7__is_id_char(char c)
     return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
-/* True when id[0..3) is a valid segment id (first a letter). */
-bool hl7__segment_id_ok(const char *id);
+/* True when id[0..3) is a valid segment id (first a letter). Inline: the parser asks once per
+ * segment. */
+static inline bool hl7__segment_id_ok(const char *id)
+{
+    return id[0] >= 'A' && id[0] <= 'Z' && hl7__is_id_char(id[1]) && hl7__is_id_char(id[2]);
+}
 
 /*
  * hl7__escape_len - length of the escape sequence starting at in[i] (in[i] is the escape char),

@@ -30,11 +30,6 @@ static struct hl7_view view_of(const char *p, size_t n)
 
 static const struct hl7_view empty_view = {NULL, 0};
 
-bool hl7__segment_id_ok(const char *id)
-{
-    return id[0] >= 'A' && id[0] <= 'Z' && hl7__is_id_char(id[1]) && hl7__is_id_char(id[2]);
-}
-
 void hl7__set_error(struct hl7_error *err, hl7_status code, const struct hl7_msg *m,
                     size_t i_seg, uint32_t field, size_t offset, const char *message)
 {
@@ -160,53 +155,57 @@ static hl7_status sep_overflow(struct scan *sc, size_t pos)
     return HL7_ERR_TOO_MANY_FIELDS;
 }
 
-/* Handle one block: bit i of mf / mt set when byte base+i is a field separator / terminator. */
-static hl7_status take_block(struct scan *sc, size_t base, uint64_t mf, uint64_t mt)
+/* Store the separators at the set bits of mf (positions base + bit), in order. */
+static inline hl7_status put_seps(struct scan *sc, size_t base, uint64_t mf)
 {
-    if (mt == 0U) {
-        /* The common case: no segment ends in this block. */
-        if (sc->cap_seps - sc->n_seps >= 64U) {
-            uint32_t *out = sc->seps + sc->n_seps;
-            size_t n = 0;
-            while (mf != 0U) {
-                out[n++] = (uint32_t)(base + (size_t)__builtin_ctzll(mf));
-                mf &= mf - 1U;
-            }
-            sc->n_seps += n;
-            return HL7_OK;
-        }
+    if (sc->cap_seps - sc->n_seps >= 64U) {
+        /* The common case: room for a whole block, no check per separator. */
+        uint32_t *out = sc->seps + sc->n_seps;
+        size_t n = 0;
         while (mf != 0U) {
-            size_t pos = base + (size_t)__builtin_ctzll(mf);
-            if (sc->n_seps >= sc->cap_seps) {
-                return sep_overflow(sc, pos);
-            }
-            sc->seps[sc->n_seps++] = (uint32_t)pos;
+            out[n++] = (uint32_t)(base + (size_t)__builtin_ctzll(mf));
             mf &= mf - 1U;
         }
+        sc->n_seps += n;
         return HL7_OK;
     }
-    {
-        uint64_t all = mf | mt;
-        while (all != 0U) {
-            unsigned b = (unsigned)__builtin_ctzll(all);
-            size_t pos = base + b;
-            if (((mt >> b) & 1U) != 0U) {
-                hl7_status st = close_segment(sc, pos);
-                if (st != HL7_OK) {
-                    return st;
-                }
-                sc->seg_start = pos + 1U;
-                sc->seg_i_sep = sc->n_seps;
-            } else {
-                if (sc->n_seps >= sc->cap_seps) {
-                    return sep_overflow(sc, pos);
-                }
-                sc->seps[sc->n_seps++] = (uint32_t)pos;
-            }
-            all &= all - 1U;
+    while (mf != 0U) {
+        size_t pos = base + (size_t)__builtin_ctzll(mf);
+        if (sc->n_seps >= sc->cap_seps) {
+            return sep_overflow(sc, pos);
         }
+        sc->seps[sc->n_seps++] = (uint32_t)pos;
+        mf &= mf - 1U;
     }
     return HL7_OK;
+}
+
+/* Handle one block: bit i of mf / mt set when byte base+i is a field separator / terminator.
+ * Segment by segment: the separators before each terminator, then the terminator (the same
+ * order, so the same first error, as taking the bytes one by one). */
+static hl7_status take_block(struct scan *sc, size_t base, uint64_t mf, uint64_t mt)
+{
+    hl7_status st;
+
+    while (mt != 0U) {
+        unsigned b = (unsigned)__builtin_ctzll(mt);
+        uint64_t before = mf & ((UINT64_C(1) << b) - 1U);
+        size_t pos = base + b;
+
+        st = put_seps(sc, base, before);
+        if (st != HL7_OK) {
+            return st;
+        }
+        mf ^= before;
+        st = close_segment(sc, pos);
+        if (st != HL7_OK) {
+            return st;
+        }
+        sc->seg_start = pos + 1U;
+        sc->seg_i_sep = sc->n_seps;
+        mt &= mt - 1U;
+    }
+    return put_seps(sc, base, mf);
 }
 
 #if HL7_HAVE_SSE2
@@ -215,20 +214,24 @@ static void block_masks(const char *p, char fs, uint64_t *mf, uint64_t *mt)
     const __m128i vf = _mm_set1_epi8(fs);
     const __m128i vcr = _mm_set1_epi8('\r');
     const __m128i vlf = _mm_set1_epi8('\n');
-    uint64_t f = 0;
-    uint64_t t = 0;
-    unsigned k;
+    const __m128i x0 = _mm_loadu_si128((const void *)p);
+    const __m128i x1 = _mm_loadu_si128((const void *)(p + 16));
+    const __m128i x2 = _mm_loadu_si128((const void *)(p + 32));
+    const __m128i x3 = _mm_loadu_si128((const void *)(p + 48));
 
-    for (k = 0; k < 4U; k++) {
-        __m128i x = _mm_loadu_si128((const void *)(p + 16U * k));
-        unsigned bf = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, vf));
-        unsigned bt = (unsigned)_mm_movemask_epi8(
-            _mm_or_si128(_mm_cmpeq_epi8(x, vcr), _mm_cmpeq_epi8(x, vlf)));
-        f |= (uint64_t)bf << (16U * k);
-        t |= (uint64_t)bt << (16U * k);
-    }
-    *mf = f;
-    *mt = t;
+    /* Written out (not a loop over k): the compiler then keeps everything in registers. */
+    *mf = (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x0, vf)) |
+          ((uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x1, vf)) << 16) |
+          ((uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x2, vf)) << 32) |
+          ((uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x3, vf)) << 48);
+    *mt = (uint64_t)(unsigned)_mm_movemask_epi8(
+              _mm_or_si128(_mm_cmpeq_epi8(x0, vcr), _mm_cmpeq_epi8(x0, vlf))) |
+          ((uint64_t)(unsigned)_mm_movemask_epi8(
+               _mm_or_si128(_mm_cmpeq_epi8(x1, vcr), _mm_cmpeq_epi8(x1, vlf))) << 16) |
+          ((uint64_t)(unsigned)_mm_movemask_epi8(
+               _mm_or_si128(_mm_cmpeq_epi8(x2, vcr), _mm_cmpeq_epi8(x2, vlf))) << 32) |
+          ((uint64_t)(unsigned)_mm_movemask_epi8(
+               _mm_or_si128(_mm_cmpeq_epi8(x3, vcr), _mm_cmpeq_epi8(x3, vlf))) << 48);
 }
 #endif
 
@@ -706,49 +709,196 @@ hl7_status hl7_get_path(const struct hl7_msg *m, const char *path, struct hl7_vi
 
 /* ---- deep check ------------------------------------------------------------------------------- */
 
+/*
+ * The deep check looks at two bytes only, the repetition separator and the escape character, and
+ * in a typical message neither occurs after MSH-2. So it does not walk field by field: one pass
+ * over the whole buffer finds them 64 bytes at a time (SSE2, or a byte loop), and only a byte
+ * found is mapped to its segment and field, with cursors that only move forward (the bytes come
+ * in buffer order, which is segment and field order). Bytes between segments are CR/LF, segment
+ * ids are [A-Z0-9] and the separators differ from both characters, so every byte found lies in a
+ * field or in MSH-2; MSH-2 is skipped, as before. Same errors, in the same order, as checking
+ * every field from its first byte.
+ */
+struct check {
+    const struct hl7_msg *m;
+    struct hl7_error *err;
+    size_t i_seg;    /* segment of the cursor */
+    size_t seg_end;  /* its end (offset + len) */
+    size_t k;        /* field of the cursor: 0 = segment id, k = after separator k */
+    size_t f_start;  /* field k's bytes [f_start, f_end) */
+    size_t f_end;
+    bool is_msh;
+    size_t n_reps;   /* repetitions seen so far in field k */
+    size_t skip_to;  /* bytes before this were inside an escape sequence already checked */
+};
+
+static void check_seg(struct check *ck, size_t i_seg)
+{
+    const struct hl7_segment *s = &ck->m->segs[i_seg];
+
+    ck->i_seg = i_seg;
+    ck->seg_end = (size_t)s->offset + s->len;
+    ck->is_msh = seg_is_msh(ck->m, s);
+    ck->k = 0;
+    ck->f_start = s->offset;
+    ck->f_end = (s->n_seps > 0U) ? (size_t)ck->m->seps[s->i_sep] : ck->seg_end;
+    ck->n_reps = 1;
+}
+
+/* Byte pos is the repetition separator or the escape character. */
+static hl7_status check_hit(struct check *ck, size_t pos)
+{
+    const struct hl7_msg *m = ck->m;
+    const struct hl7_segment *s;
+    size_t f;
+
+    if (pos < ck->skip_to) {
+        return HL7_OK;
+    }
+    while (pos >= ck->seg_end) {
+        check_seg(ck, ck->i_seg + 1U); /* pos < m->len: some later segment holds it */
+    }
+    s = &m->segs[ck->i_seg];
+    if (pos >= ck->f_end) {
+        /* Move to the field holding pos: the last separator before it. */
+        const uint32_t *seps = m->seps + s->i_sep;
+        size_t k = ck->k;
+        while (k < s->n_seps && seps[k] < pos) {
+            k++;
+        }
+        ck->k = k;
+        ck->f_start = (size_t)seps[k - 1U] + 1U;
+        ck->f_end = (k < s->n_seps) ? (size_t)seps[k] : ck->seg_end;
+        ck->n_reps = 1;
+    }
+    if (ck->k == 0U || (ck->is_msh && ck->k == 1U)) {
+        return HL7_OK; /* the segment id (cannot hold these bytes) or MSH-2: not checked */
+    }
+    f = ck->is_msh ? ck->k + 1U : ck->k;
+    if (m->buf[pos] == m->enc.repetition) {
+        ck->n_reps++;
+        if (ck->n_reps > HL7_MAX_REPETITIONS) {
+            hl7__set_error(ck->err, HL7_ERR_TOO_MANY_REPETITIONS, m, ck->i_seg, (uint32_t)f, pos,
+                           "more repetitions in one field than the limit");
+            return HL7_ERR_TOO_MANY_REPETITIONS;
+        }
+        return HL7_OK;
+    }
+    {
+        size_t l = hl7__escape_len(&m->enc, m->buf + ck->f_start, ck->f_end - ck->f_start,
+                                   pos - ck->f_start);
+        if (l == 0U) {
+            hl7__set_error(ck->err, HL7_ERR_ESCAPE, m, ck->i_seg, (uint32_t)f, pos,
+                           "unterminated or unknown escape sequence");
+            return HL7_ERR_ESCAPE;
+        }
+        ck->skip_to = pos + l;
+    }
+    return HL7_OK;
+}
+
+static hl7_status check_mask(struct check *ck, size_t base, uint64_t mask)
+{
+    while (mask != 0U) {
+        hl7_status st = check_hit(ck, base + (size_t)__builtin_ctzll(mask));
+        if (st != HL7_OK) {
+            return st;
+        }
+        mask &= mask - 1U;
+    }
+    return HL7_OK;
+}
+
+#if HL7_HAVE_SSE2
+/* Bit i set when p[i] is a or b, for 64 bytes. */
+static uint64_t block_mask2(const char *p, __m128i va, __m128i vb)
+{
+    __m128i x0 = _mm_loadu_si128((const void *)p);
+    __m128i x1 = _mm_loadu_si128((const void *)(p + 16));
+    __m128i x2 = _mm_loadu_si128((const void *)(p + 32));
+    __m128i x3 = _mm_loadu_si128((const void *)(p + 48));
+    __m128i c0 = _mm_or_si128(_mm_cmpeq_epi8(x0, va), _mm_cmpeq_epi8(x0, vb));
+    __m128i c1 = _mm_or_si128(_mm_cmpeq_epi8(x1, va), _mm_cmpeq_epi8(x1, vb));
+    __m128i c2 = _mm_or_si128(_mm_cmpeq_epi8(x2, va), _mm_cmpeq_epi8(x2, vb));
+    __m128i c3 = _mm_or_si128(_mm_cmpeq_epi8(x3, va), _mm_cmpeq_epi8(x3, vb));
+
+    if (_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(c0, c1), _mm_or_si128(c2, c3))) == 0) {
+        return 0U; /* the usual block */
+    }
+    return (uint64_t)(unsigned)_mm_movemask_epi8(c0) |
+           ((uint64_t)(unsigned)_mm_movemask_epi8(c1) << 16) |
+           ((uint64_t)(unsigned)_mm_movemask_epi8(c2) << 32) |
+           ((uint64_t)(unsigned)_mm_movemask_epi8(c3) << 48);
+}
+#endif
+
+/* Bit i set when p[i] is a or b, for n <= 64 bytes. */
+static uint64_t byte_mask2(const char *p, size_t n, char a, char b)
+{
+    uint64_t mask = 0;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        mask |= (uint64_t)(p[i] == a || p[i] == b) << i;
+    }
+    return mask;
+}
+
 hl7_status hl7_msg_check(const struct hl7_msg *m, struct hl7_error *err)
 {
-    size_t i_seg;
+    struct check ck;
+    const struct hl7_segment *s0;
+    const char *buf;
+    size_t pos;
+    size_t len;
+    hl7_status st;
 
     if (m == NULL || m->n_segs == 0U) {
         hl7__set_error(err, HL7_ERR_INVAL, NULL, SIZE_MAX, 0, 0, "no parsed message");
         return HL7_ERR_INVAL;
     }
-    for (i_seg = 0; i_seg < m->n_segs; i_seg++) {
-        size_t n_fields = hl7_field_count(m, i_seg);
-        size_t first = hl7_segment_is(m, i_seg, "MSH") ? 3U : 1U;
-        size_t f;
+    memset(&ck, 0, sizeof ck);
+    ck.m = m;
+    ck.err = err;
+    check_seg(&ck, 0);
+    buf = m->buf;
+    len = (size_t)m->segs[m->n_segs - 1U].offset + m->segs[m->n_segs - 1U].len;
+    s0 = &m->segs[0];
+    pos = s0->offset;
+    if (ck.is_msh) {
+        /* Start at MSH-3: MSH-1 and MSH-2 are not checked. */
+        pos = (s0->n_seps >= 2U) ? (size_t)m->seps[s0->i_sep + 1U] : ck.seg_end;
+    }
+#if HL7_HAVE_SSE2
+    {
+        const __m128i va = _mm_set1_epi8(m->enc.repetition);
+        const __m128i vb = _mm_set1_epi8(m->enc.escape);
 
-        for (f = first; f <= n_fields; f++) {
-            struct hl7_view v = hl7_field(m, i_seg, f);
-            size_t n_reps = 1;
-            size_t i = 0;
-
-            while (i < v.len) {
-                char c = v.ptr[i];
-                if (c == m->enc.repetition) {
-                    n_reps++;
-                    if (n_reps > HL7_MAX_REPETITIONS) {
-                        hl7__set_error(err, HL7_ERR_TOO_MANY_REPETITIONS, m, i_seg, (uint32_t)f,
-                                       (size_t)(v.ptr - m->buf) + i,
-                                       "more repetitions in one field than the limit");
-                        return HL7_ERR_TOO_MANY_REPETITIONS;
-                    }
-                    i++;
-                } else if (c == m->enc.escape) {
-                    size_t l = hl7__escape_len(&m->enc, v.ptr, v.len, i);
-                    if (l == 0U) {
-                        hl7__set_error(err, HL7_ERR_ESCAPE, m, i_seg, (uint32_t)f,
-                                       (size_t)(v.ptr - m->buf) + i,
-                                       "unterminated or unknown escape sequence");
-                        return HL7_ERR_ESCAPE;
-                    }
-                    i += l;
-                } else {
-                    i++;
+        while (len - pos >= 64U) {
+            uint64_t mask = block_mask2(buf + pos, va, vb);
+            if (mask != 0U) {
+                st = check_mask(&ck, pos, mask);
+                if (st != HL7_OK) {
+                    return st;
                 }
             }
+            pos += 64U;
         }
+        if (pos < len && len >= 64U) {
+            /* The tail: the last 64 bytes of the buffer, less those already seen. */
+            size_t base = len - 64U;
+            uint64_t mask = block_mask2(buf + base, va, vb) >> (pos - base) << (pos - base);
+            return check_mask(&ck, base, mask);
+        }
+    }
+#endif
+    while (pos < len) {
+        size_t n = (len - pos < 64U) ? len - pos : 64U;
+        st = check_mask(&ck, pos, byte_mask2(buf + pos, n, m->enc.repetition, m->enc.escape));
+        if (st != HL7_OK) {
+            return st;
+        }
+        pos += n;
     }
     return HL7_OK;
 }

@@ -154,13 +154,15 @@ static struct hl7_view msh_field(const struct hl7_msg *m, size_t n)
 /* How an enhanced-mode sender asked to be answered (MSH-15, table 0155). */
 typedef enum { ACCEPT_ALWAYS, ACCEPT_NEVER, ACCEPT_ON_ERROR, ACCEPT_ON_SUCCESS } accept_rule;
 
-static accept_rule accept_rule_of(const struct hl7_msg *m)
+/* mode: hl7_ack_mode_of(m), which the caller already has. */
+static accept_rule accept_rule_of(const struct hl7_msg *m, hl7_ack_mode mode)
 {
-    struct hl7_view v = msh_field(m, 15);
+    struct hl7_view v;
 
-    if (hl7_ack_mode_of(m) == HL7_MODE_ORIGINAL) {
+    if (mode == HL7_MODE_ORIGINAL) {
         return ACCEPT_ALWAYS;
     }
+    v = msh_field(m, 15);
     if (hl7_view_eq(v, "NE")) {
         return ACCEPT_NEVER;
     }
@@ -363,6 +365,26 @@ static const char *ack_timestamp(struct listener *l, uint64_t now)
     return l->ts;
 }
 
+/* The next ACK's MSH-10, "ACK<n>" (n = 1, 2, ...), into ctrl (32 bytes); once per message, so
+ * without snprintf. */
+static void ack_control_id(struct listener *l, char ctrl[32])
+{
+    char digits[24];
+    size_t n = 0;
+    size_t i;
+    uint64_t v = ++l->ack_seq;
+
+    do {
+        digits[n++] = (char)('0' + (int)(v % 10U));
+        v /= 10U;
+    } while (v != 0U);
+    memcpy(ctrl, "ACK", 3);
+    for (i = 0; i < n; i++) {
+        ctrl[3U + i] = digits[n - 1U - i];
+    }
+    ctrl[3U + n] = '\0';
+}
+
 /* An ACK for a message without a usable MSH: built from scratch, MSA-2 empty. */
 static hl7_status reject_without_msh(struct listener *l, const char *ts, const char *ctrl,
                                      const char *text, size_t *len)
@@ -491,7 +513,7 @@ static bool handle_frame(struct listener *l, struct lconn *c, struct hl7_view f,
     c->n_msgs++;
     if (v.is_parsed) {
         mode = hl7_ack_mode_of(&m);
-        rule = accept_rule_of(&m);
+        rule = accept_rule_of(&m, mode);
     }
     wants_ack = rule_wants_ack(rule, v.is_ok);
     if (!l->o.quiet) {
@@ -513,8 +535,7 @@ static bool handle_frame(struct listener *l, struct lconn *c, struct hl7_view f,
             (void)printf(", rejected: %s", v.text);
         }
     }
-    l->ack_seq++;
-    (void)snprintf(ctrl, sizeof ctrl, "ACK%llu", (unsigned long long)l->ack_seq);
+    ack_control_id(l, ctrl);
     memset(&p, 0, sizeof p);
     p.code = hl7_ack_code_for(mode, v.is_ok, !v.is_ok);
     p.control_id = ctrl;
@@ -561,8 +582,7 @@ static void handle_oversize(struct listener *l, struct lconn *c, uint64_t now)
     size_t len = 0;
     size_t framed_len = 0;
 
-    l->ack_seq++;
-    (void)snprintf(ctrl, sizeof ctrl, "ACK%llu", (unsigned long long)l->ack_seq);
+    ack_control_id(l, ctrl);
     (void)snprintf(text, sizeof text, "frame larger than %llu bytes",
                    (unsigned long long)l->o.max_frame);
     if (!l->o.quiet) {
@@ -633,7 +653,10 @@ static bool lconn_flush(struct lconn *c)
     return true;
 }
 
-/* Read everything available (bounded per wake-up so one busy peer cannot starve the others). */
+/* Read everything available (bounded per wake-up so one busy peer cannot starve the others).
+ * A plain socket that returned less than asked for is drained: poll() reports the next bytes,
+ * so no read is spent on EAGAIN. TLS may hold decrypted bytes poll() cannot see: read it until
+ * it says WANT_READ. */
 static const char *lconn_read(struct listener *l, struct lconn *c, uint64_t now)
 {
     unsigned i;
@@ -663,6 +686,9 @@ static const char *lconn_read(struct listener *l, struct lconn *c, uint64_t now)
         c->last_active_ms = now;
         if (!feed(l, c, l->rbuf, got, now)) {
             return "cannot handle its data (out of memory)";
+        }
+        if (got < READ_CHUNK_BYTES && c->sock.ssl == NULL) {
+            return NULL;
         }
     }
     return NULL;
@@ -1370,7 +1396,7 @@ static bool send_one(struct sender *s, const struct hl7_msg *msg)
     size_t framed_len = 0;
     uint64_t deadline;
     struct hl7_view frame = {NULL, 0};
-    accept_rule rule = accept_rule_of(msg);
+    accept_rule rule = accept_rule_of(msg, hl7_ack_mode_of(msg));
     got_what got;
 
     if (!s->is_connected && !sender_connect(s)) {

@@ -372,6 +372,187 @@ static void test_against_reference(void **state)
     }
 }
 
+/* ---- hl7_msg_check against the field-by-field reference ------------------------------------ */
+
+/* The library's escape-sequence validator (hl7/hl7_internal.h, not included here: it poisons
+ * malloc/free, which the tests use). */
+size_t hl7__escape_len(const struct hl7_encoding *enc, const char *in, size_t len, size_t i);
+
+/* The deep check as it was first written: every field from its first byte to its last. The
+ * one-pass scan of hl7_msg_check must give the same status and the same error, field and offset. */
+static hl7_status ref_msg_check(const struct hl7_msg *m, struct hl7_error *err)
+{
+    size_t i_seg;
+
+    for (i_seg = 0; i_seg < hl7_segment_count(m); i_seg++) {
+        size_t n_fields = hl7_field_count(m, i_seg);
+        size_t first = hl7_segment_is(m, i_seg, "MSH") ? 3U : 1U;
+        size_t f;
+
+        for (f = first; f <= n_fields; f++) {
+            struct hl7_view v = hl7_field(m, i_seg, f);
+            size_t n_reps = 1;
+            size_t i = 0;
+
+            while (i < v.len) {
+                char c = v.ptr[i];
+                if (c == m->enc.repetition) {
+                    if (++n_reps > HL7_MAX_REPETITIONS) {
+                        err->code = HL7_ERR_TOO_MANY_REPETITIONS;
+                        err->segment = (uint32_t)(i_seg + 1U);
+                        err->field = (uint32_t)f;
+                        err->offset = (uint32_t)(v.ptr - m->buf + (ptrdiff_t)i);
+                        return err->code;
+                    }
+                    i++;
+                } else if (c == m->enc.escape) {
+                    size_t l = hl7__escape_len(&m->enc, v.ptr, v.len, i);
+                    if (l == 0U) {
+                        err->code = HL7_ERR_ESCAPE;
+                        err->segment = (uint32_t)(i_seg + 1U);
+                        err->field = (uint32_t)f;
+                        err->offset = (uint32_t)(v.ptr - m->buf + (ptrdiff_t)i);
+                        return err->code;
+                    }
+                    i += l;
+                } else {
+                    i++;
+                }
+            }
+        }
+    }
+    return HL7_OK;
+}
+
+static void check_same_as_reference(const struct hl7_msg *m)
+{
+    struct hl7_error got;
+    struct hl7_error want;
+    hl7_status st_got;
+    hl7_status st_want;
+
+    memset(&got, 0, sizeof got);
+    memset(&want, 0, sizeof want);
+    st_got = hl7_msg_check(m, &got);
+    st_want = ref_msg_check(m, &want);
+    assert_int_equal(st_got, st_want);
+    if (st_want != HL7_OK) {
+        struct hl7_view id = hl7_segment_id(m, want.segment - 1U);
+        assert_int_equal(got.code, want.code);
+        assert_int_equal(got.segment, want.segment);
+        assert_int_equal(got.field, want.field);
+        assert_int_equal(got.offset, want.offset);
+        assert_int_equal(strlen(got.segment_id), 3);
+        assert_memory_equal(got.segment_id, id.ptr, 3);
+        assert_non_null(got.message);
+    }
+}
+
+/* Random messages full of repetition separators, escape sequences good and bad (at field and
+ * segment ends too), other delimiters, empty lines, at every length around the 64-byte blocks,
+ * with the default and with unusual encoding characters. */
+static void test_msg_check_against_reference(void **state)
+{
+    static const char *const pieces[] = {
+        "~", "~", "~~", "\\", "\\F\\", "\\S\\", "\\T\\", "\\R\\", "\\E\\", "\\P\\", "\\H\\",
+        "\\N\\", "\\X0D0A\\", "\\X0\\", "\\Xzz\\", "\\Zab\\", "\\Z\\", "\\C2842\\",
+        "\\M1234\\", "\\.br\\", "\\.sp3\\", "\\Q\\", "\\\\", "\\F", "\\X", "|", "|", "^", "&",
+        "\r", "\n", "\r\n", "abc", "12", " ", "\x01", "\xff", "x", "yz",
+    };
+    static const char *const encs[] = {"|^~\\&", "|^~\\&#", "#!$%@", "*:;/+"};
+    char buf[1400];
+    unsigned iter;
+    size_t k;
+    (void)state;
+
+    for (iter = 0; iter < 40000U; iter++) {
+        const char *e = encs[rnd(sizeof encs / sizeof encs[0])];
+        size_t n_enc = strlen(e);
+        size_t target = (iter % 3U == 0U) ? rnd(140) : rnd(1200);
+        size_t len = 0;
+        struct hl7_msg m;
+
+        if (rnd(6) == 0) {
+            buf[len++] = (rnd(2) == 0) ? '\r' : '\n';
+        }
+        memcpy(buf + len, "MSH", 3);
+        len += 3U;
+        memcpy(buf + len, e, n_enc);
+        len += n_enc;
+        if (rnd(5) != 0) {
+            buf[len++] = e[0];
+        }
+        while (len < target) {
+            const char *p = pieces[rnd(sizeof pieces / sizeof pieces[0])];
+            size_t n = strlen(p);
+            size_t j;
+            if (len + n + 4U >= sizeof buf) {
+                break;
+            }
+            for (j = 0; j < n; j++) {
+                /* the pieces are written with the default characters: map them */
+                char c = p[j];
+                c = (c == '|') ? e[0] : (c == '^') ? e[1] : (c == '~') ? e[2]
+                    : (c == '\\') ? e[3] : (c == '&') ? e[4] : c;
+                buf[len++] = c;
+                if ((c == '\r' || c == '\n') && len + 4U < sizeof buf) {
+                    memcpy(buf + len, (rnd(3) == 0) ? "OBX" : "PID", 3);
+                    len += 3U;
+                    if (rnd(6) != 0) {
+                        buf[len++] = e[0];
+                    }
+                }
+            }
+        }
+        if (rnd(4) == 0) {
+            buf[len++] = '\r';
+        }
+        if (t_parse(st_, &m, buf, len, NULL) != HL7_OK) {
+            continue; /* e.g. "PID" + "12" made an id of digits: nothing to check */
+        }
+        check_same_as_reference(&m);
+    }
+    /* The repetition limit, with an escape error after or before the 1001st repetition. */
+    for (k = 0; k < 4U; k++) {
+        static const char head[] = "MSH|^~\\&|A|B\rPID|1|";
+        size_t len = sizeof head - 1U;
+        size_t n_reps = (k < 2U) ? HL7_MAX_REPETITIONS : HL7_MAX_REPETITIONS - 1U;
+        size_t j;
+        struct hl7_msg m;
+        char *big = malloc(len + 2U * HL7_MAX_REPETITIONS + 64U);
+        assert_non_null(big);
+        memcpy(big, head, len);
+        if (k == 3U) {
+            memcpy(big + len, "\\X1\\", 4); /* a bad escape first */
+            len += 4U;
+        }
+        for (j = 0; j < n_reps; j++) {
+            big[len++] = (j % 2U == 0U) ? 'a' : 'b';
+            big[len++] = '~';
+        }
+        if (k == 1U || k == 2U) {
+            memcpy(big + len, "\\Q\\", 3); /* a bad escape after the repetitions */
+            len += 3U;
+        }
+        memcpy(big + len, "|x\r", 3);
+        len += 3U;
+        assert_int_equal(t_parse(st_, &m, big, len, NULL), HL7_OK);
+        check_same_as_reference(&m);
+        free(big);
+    }
+    /* MSH alone, MSH with only MSH-2, a bad escape in the last byte of the buffer. */
+    {
+        static const char *const small[] = {"MSH|^~\\&", "MSH|^~\\&|", "MSH|^~\\&|\\",
+                                            "MSH|^~\\&|a\rPID|\\", "MSH|^~\\&|a\rPID|\\F",
+                                            "MSH|^~\\&|a\rPID|\\F\\\r\rZZ1|~\\"};
+        struct hl7_msg m;
+        for (k = 0; k < sizeof small / sizeof small[0]; k++) {
+            assert_int_equal(t_parse(st_, &m, small[k], strlen(small[k]), NULL), HL7_OK);
+            check_same_as_reference(&m);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -386,6 +567,7 @@ int main(void)
         cmocka_unit_test(test_failure_leaves_message_empty),
         cmocka_unit_test(test_status_strings),
         cmocka_unit_test(test_against_reference),
+        cmocka_unit_test(test_msg_check_against_reference),
     };
     int rc;
     st_ = t_storage_new();
