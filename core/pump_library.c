@@ -169,12 +169,48 @@ pump_status pump_library_find_entry(const struct pump_library *lib, const char *
     return find(lib, 1, id, len, index_out);
 }
 
+/* Present bounds in the order hard_min <= soft_min <= soft_max <= hard_max. Unordered limits
+ * would make a verdict depend on which bound is looked at first, so they are refused here even
+ * from a caller that skipped pump_entry_check. */
+static int limits_ordered(const struct pump_limits *l)
+{
+    unsigned b;
+    unsigned prev = (unsigned)PUMP_BOUND_COUNT;
+    for (b = 0; b < (unsigned)PUMP_BOUND_COUNT; b++) {
+        if (((l->present >> b) & 1U) == 0U) {
+            continue;
+        }
+        if ((prev < (unsigned)PUMP_BOUND_COUNT) && (pump_q_cmp(l->bound[prev], l->bound[b]) > 0)) {
+            return 0;
+        }
+        prev = b;
+    }
+    return 1;
+}
+
+static int entry_limits_ordered(const struct pump_entry *e)
+{
+    const struct pump_limits *all[] = {
+        &e->dose_limits,         &e->dose_rate_limits,       &e->duration_min_limits,
+        &e->conc_limits,         &e->bolus_limits,           &e->bolus_duration_min_limits,
+        &e->pca_dose_limits,     &e->pca_lockout_min_limits, &e->pca_basal_limits,
+        &e->pca_four_hour_limits};
+    size_t i;
+    for (i = 0; i < (sizeof all / sizeof all[0]); i++) {
+        if (limits_ordered(all[i]) == 0) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 pump_status pump_library_add_area(struct pump_library *lib, const struct pump_care_area *a,
                                   uint32_t *index_out)
 {
     int found;
     uint32_t pos;
-    if ((lib == NULL) || (a == NULL)) {
+    if ((lib == NULL) || (a == NULL) || (limits_ordered(&a->weight_kg) == 0) ||
+        (limits_ordered(&a->bsa_m2) == 0)) {
         return PUMP_ERR_INVAL;
     }
     if (lib->n_areas >= lib->st.cap_areas) {
@@ -244,7 +280,7 @@ pump_status pump_library_add_entry(struct pump_library *lib, const struct pump_e
     int found;
     uint32_t pos;
     if ((lib == NULL) || (e == NULL) || (e->area >= lib->n_areas) ||
-        (e->mode >= (uint8_t)PUMP_ENTRY_MODE_COUNT)) {
+        (e->mode >= (uint8_t)PUMP_ENTRY_MODE_COUNT) || (entry_limits_ordered(e) == 0)) {
         return PUMP_ERR_INVAL;
     }
     if (lib->n_entries >= lib->st.cap_entries) {

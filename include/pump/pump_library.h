@@ -166,7 +166,9 @@ const char *pump_library_str(const struct pump_library *lib, struct pump_str s);
 /*
  * pump_library_add_area / pump_library_add_entry - copy a checked object in.
  * Entries: e->area must name an added care area. The caller should have run the check function
- * first; these only refuse what would corrupt the library.
+ * first; these only refuse what would corrupt the library or mislead the DERS: a duplicate id,
+ * and limits whose present bounds are not ordered hard_min <= soft_min <= soft_max <= hard_max
+ * (PUMP_ERR_INVAL).
  * Returns PUMP_OK, PUMP_ERR_DUPLICATE (id already present), PUMP_ERR_FULL, PUMP_ERR_INVAL.
  */
 pump_status pump_library_add_area(struct pump_library *lib, const struct pump_care_area *a,

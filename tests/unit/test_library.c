@@ -125,6 +125,50 @@ static void test_duplicates_and_capacity_refused(void **state)
     assert_int_equal(f->lib.n_entries, N_ENTRIES);
 }
 
+/* Limits whose bounds are out of order would make a verdict depend on the order the bounds are
+ * looked at, so the library refuses them even from a caller that skipped the checks. */
+static void test_unordered_limits_refused(void **state)
+{
+    (void)state;
+    struct fixture fx;
+    struct fixture *f = &fx;
+    struct pump_entry e;
+    struct pump_care_area a;
+    memset(&e, 0, sizeof e);
+    memset(&a, 0, sizeof a);
+    make_storage(&f->st, 2, 4);
+    assert_int_equal(pump_library_init(&f->lib, &f->st), PUMP_OK);
+    assert_int_equal(pump_library_intern(&f->lib, "AREA-0", 6, &a.id), PUMP_OK);
+    assert_int_equal(pump_library_add_area(&f->lib, &a, NULL), PUMP_OK);
+    uint32_t n_entries = f->lib.n_entries;
+    assert_int_equal(pump_library_intern(&f->lib, "UNORDERED", 9, &e.id), PUMP_OK);
+    e.area = 0;
+    e.dose_limits.present = (1U << PUMP_SOFT_MAX) | (1U << PUMP_HARD_MAX);
+    e.dose_limits.bound[PUMP_SOFT_MAX] = pump_q_int(40);
+    e.dose_limits.bound[PUMP_HARD_MAX] = pump_q_int(30);
+    assert_int_equal(pump_library_add_entry(&f->lib, &e, NULL), PUMP_ERR_INVAL);
+    e.dose_limits.present = 0;
+    e.pca_lockout_min_limits.present = (1U << PUMP_HARD_MIN) | (1U << PUMP_SOFT_MAX);
+    e.pca_lockout_min_limits.bound[PUMP_HARD_MIN] = pump_q_int(10);
+    e.pca_lockout_min_limits.bound[PUMP_SOFT_MAX] = pump_q_int(5);
+    assert_int_equal(pump_library_add_entry(&f->lib, &e, NULL), PUMP_ERR_INVAL);
+    assert_int_equal(f->lib.n_entries, n_entries);
+    /* equal bounds are ordered */
+    e.pca_lockout_min_limits.bound[PUMP_SOFT_MAX] = pump_q_int(10);
+    assert_int_equal(pump_library_add_entry(&f->lib, &e, NULL), PUMP_OK);
+    assert_int_equal(pump_library_intern(&f->lib, "AREA-X", 6, &a.id), PUMP_OK);
+    a.weight_kg.present = (1U << PUMP_SOFT_MIN) | (1U << PUMP_SOFT_MAX);
+    a.weight_kg.bound[PUMP_SOFT_MIN] = pump_q_int(150);
+    a.weight_kg.bound[PUMP_SOFT_MAX] = pump_q_int(3);
+    assert_int_equal(pump_library_add_area(&f->lib, &a, NULL), PUMP_ERR_INVAL);
+    assert_int_equal(f->lib.n_areas, 1);
+    free(f->st.areas);
+    free(f->st.entries);
+    free(f->st.area_slots);
+    free(f->st.entry_slots);
+    free(f->st.strings);
+}
+
 static void test_init_validates_storage(void **state)
 {
     struct pump_library lib;
@@ -264,6 +308,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_every_id_is_found_at_its_index, setup, teardown),
         cmocka_unit_test_setup_teardown(test_duplicates_and_capacity_refused, setup, teardown),
+        cmocka_unit_test(test_unordered_limits_refused),
         cmocka_unit_test(test_init_validates_storage),
         cmocka_unit_test(test_area_check_reports_each_problem),
         cmocka_unit_test(test_entry_check_mode_rules),
