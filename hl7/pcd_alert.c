@@ -225,18 +225,27 @@ static void attr_value(struct pcd__ctx *c, size_t i_seg, size_t rep, char *out, 
     }
 }
 
+/* OBX-5 of segment i as the index of one of names[1..n), or 0 after a problem of severity sev:
+ * "<what> '<value>' is not <expected>". */
+static uint8_t named_attr(struct pcd__ctx *c, size_t i, const char *const *names, size_t n,
+                         char sev, const char *what, const char *expected)
+{
+    char value[HL7_PCD_TEXT_MAX];
+    uint8_t k;
+
+    attr_value(c, i, 1, value, sizeof value);
+    k = name_index(names, n, value);
+    if (k == 0U) {
+        pcd__problem(c, sev, i, 5, 0, 103U, 0U, "%s '%s' is not %s", what, value, expected);
+    }
+    return k;
+}
+
 static hl7_mdc_id term_of_value(struct pcd__ctx *c, size_t i_seg, uint32_t *code, char *refid,
                                 size_t cap)
 {
-    char code_text[HL7_PCD_ID_MAX];
-    const struct hl7_mdc_term *t;
+    const struct hl7_mdc_term *t = pcd__coded_term(c, i_seg, 5, code, refid, cap);
 
-    (void)pcd__copy(c, i_seg, 5, 1, 1, 0, code_text, sizeof code_text);
-    (void)pcd__copy(c, i_seg, 5, 1, 2, 0, refid, cap);
-    if (!pcd__parse_u32(code_text, code)) {
-        *code = 0;
-    }
-    t = pcd__term(*code, refid);
     return (t != NULL) ? hl7_mdc_id_of(t) : HL7_MDC_COUNT;
 }
 
@@ -267,7 +276,6 @@ static void read_alert_obx(struct pcd__ctx *c, size_t i, struct hl7_pcd_alert_re
                            size_t src_time_cap)
 {
     struct hl7_pcd_alert *a = &out->alert;
-    char code_text[HL7_PCD_ID_MAX];
     char refid[HL7_PCD_REFID_MAX];
     char value[HL7_PCD_TEXT_MAX];
     char status[HL7_PCD_CODE_MAX];
@@ -275,12 +283,7 @@ static void read_alert_obx(struct pcd__ctx *c, size_t i, struct hl7_pcd_alert_re
     const struct hl7_mdc_term *t;
     hl7_mdc_id id;
 
-    (void)pcd__copy(c, i, 3, 1, 1, 0, code_text, sizeof code_text);
-    (void)pcd__copy(c, i, 3, 1, 2, 0, refid, sizeof refid);
-    if (!pcd__parse_u32(code_text, &code)) {
-        code = 0;
-    }
-    t = pcd__term(code, refid);
+    t = pcd__coded_term(c, i, 3, &code, refid, sizeof refid);
     id = (t != NULL) ? hl7_mdc_id_of(t) : HL7_MDC_COUNT;
     (void)pcd__copy(c, i, 11, 1, 1, 0, status, sizeof status);
     if (!pcd__streq(status, "F")) {
@@ -321,21 +324,13 @@ static void read_alert_obx(struct pcd__ctx *c, size_t i, struct hl7_pcd_alert_re
     }
     case HL7_MDC_ATTR_EVENT_PHASE:
         *seen_phase = true;
-        attr_value(c, i, 1, value, sizeof value);
-        a->phase = name_index(phase_names, HL7_PCD_PHASE_COUNT, value);
-        if (a->phase == 0U) {
-            pcd__problem(c, SEV_E, i, 5, 0, 103U, 0U, "event phase '%s' is not one of ACM's",
-                         value);
-        }
+        a->phase = named_attr(c, i, phase_names, HL7_PCD_PHASE_COUNT, SEV_E, "event phase",
+                              "one of ACM's");
         break;
     case HL7_MDC_ATTR_ALARM_STATE:
         *seen_state = true;
-        attr_value(c, i, 1, value, sizeof value);
-        a->state = name_index(state_names, HL7_PCD_ASTATE_COUNT, value);
-        if (a->state == 0U) {
-            pcd__problem(c, SEV_E, i, 5, 0, 103U, 0U,
-                         "alert state '%s' is not inactive, active or latched", value);
-        }
+        a->state = named_attr(c, i, state_names, HL7_PCD_ASTATE_COUNT, SEV_E, "alert state",
+                              "inactive, active or latched");
         break;
     case HL7_MDC_ATTR_ALARM_INACTIVATION_STATE: {
         size_t n = pcd__reps(c, i, 5);
@@ -358,20 +353,12 @@ static void read_alert_obx(struct pcd__ctx *c, size_t i, struct hl7_pcd_alert_re
         break;
     }
     case HL7_MDC_ATTR_ALARM_PRIORITY:
-        attr_value(c, i, 1, value, sizeof value);
-        a->priority = name_index(prio_names, HL7_PCD_PRIO_COUNT, value);
-        if (a->priority == 0U) {
-            pcd__problem(c, SEV_W, i, 5, 0, 103U, 0U, "priority '%s' is not PN, PL, PM or PH",
-                         value);
-        }
+        a->priority = named_attr(c, i, prio_names, HL7_PCD_PRIO_COUNT, SEV_W, "priority",
+                                 "PN, PL, PM or PH");
         break;
     case HL7_MDC_ATTR_ALERT_TYPE:
-        attr_value(c, i, 1, value, sizeof value);
-        a->type = name_index(type_names, HL7_PCD_ATYPE_COUNT, value);
-        if (a->type == 0U) {
-            pcd__problem(c, SEV_W, i, 5, 0, 103U, 0U, "alert type '%s' is not SP, ST or SA",
-                         value);
-        }
+        a->type = named_attr(c, i, type_names, HL7_PCD_ATYPE_COUNT, SEV_W, "alert type",
+                             "SP, ST or SA");
         break;
     default:
         break; /* evidentiary data, metric values of a physiological alarm */
@@ -395,16 +382,11 @@ hl7_pcd_status hl7_pcd04_decode(const struct hl7_msg *m, struct hl7_pcd_alert_re
     char src_time[HL7_PCD_DTM_MAX] = "";
     char paths[32][HL7_PCD_PATH_MAX];
     size_t n_paths = 0;
-    size_t errors_before;
 
     if ((m == NULL) || (out == NULL) || (probs == NULL)) {
         return HL7_PCD_ERR_ARG;
     }
-    errors_before = probs->n_errors;
-    c.m = m;
-    c.probs = probs;
-    if ((hl7_segment_count(m) == 0U) || !hl7_segment_is(m, 0, "MSH") ||
-        !pcd__msh9_is(&c, "ORU", "R40")) {
+    if (!pcd__decode_begin(&c, m, probs) || !pcd__msh9_is(&c, "ORU", "R40")) {
         pcd__problem(&c, SEV_E, 0, 9, 0, 200U, 0U, "MSH-9 is not ORU^R40 (not a PCD-04 alert)");
         return HL7_PCD_UNUSABLE;
     }
@@ -519,7 +501,7 @@ hl7_pcd_status hl7_pcd04_decode(const struct hl7_msg *m, struct hl7_pcd_alert_re
     if (a->time[0] == '\0') {
         (void)pcd__scpy(a->time, sizeof a->time, (src_time[0] != '\0') ? src_time : out->obr_time);
     }
-    return (probs->n_errors > errors_before) ? HL7_PCD_INVALID : HL7_PCD_OK;
+    return pcd__decode_status(&c);
 }
 
 hl7_pcd_status hl7_pcd05_decode(const struct hl7_msg *m, struct hl7_pcd_alert_status *out,
@@ -532,15 +514,11 @@ hl7_pcd_status hl7_pcd05_decode(const struct hl7_msg *m, struct hl7_pcd_alert_st
     size_t i;
     uint32_t obr = 0;
     bool seen_pid = false;
-    size_t errors_before;
 
     if ((m == NULL) || (out == NULL) || (probs == NULL)) {
         return HL7_PCD_ERR_ARG;
     }
-    errors_before = probs->n_errors;
-    c.m = m;
-    c.probs = probs;
-    if ((hl7_segment_count(m) == 0U) || !hl7_segment_is(m, 0, "MSH") ||
+    if (!pcd__decode_begin(&c, m, probs) ||
         (!pcd__msh9_is(&c, "ORA", "R41") && !pcd__msh9_is(&c, "ORU", "R41"))) {
         pcd__problem(&c, SEV_E, 0, 9, 0, 200U, 0U,
                      "MSH-9 is not ORA^R41 (not a PCD-05 alert status)");
@@ -618,5 +596,5 @@ hl7_pcd_status hl7_pcd05_decode(const struct hl7_msg *m, struct hl7_pcd_alert_st
                      "no dissemination status (accepted, rejected, deliverable, undeliverable, "
                      "queued) found in the OBX values");
     }
-    return (probs->n_errors > errors_before) ? HL7_PCD_INVALID : HL7_PCD_OK;
+    return pcd__decode_status(&c);
 }

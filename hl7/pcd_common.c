@@ -588,6 +588,20 @@ static void hd_copy(struct pcd__ctx *c, size_t f, struct hl7_pcd_hd *hd)
     (void)pcd__copy(c, 0, f, 1, 3, 0, hd->uid_type, sizeof hd->uid_type);
 }
 
+bool pcd__decode_begin(struct pcd__ctx *c, const struct hl7_msg *m,
+                       struct hl7_pcd_problems *probs)
+{
+    c->m = m;
+    c->probs = probs;
+    c->errors_before = probs->n_errors;
+    return (hl7_segment_count(m) > 0U) && hl7_segment_is(m, 0, "MSH");
+}
+
+hl7_pcd_status pcd__decode_status(const struct pcd__ctx *c)
+{
+    return (c->probs->n_errors > c->errors_before) ? HL7_PCD_INVALID : HL7_PCD_OK;
+}
+
 bool pcd__msh9_is(const struct pcd__ctx *c, const char *type, const char *event)
 {
     return hl7_view_eq(pcd__raw(c, 0, 9, 1, 1, 0), type) &&
@@ -801,6 +815,19 @@ const struct hl7_mdc_term *pcd__term(uint32_t code, const char *refid)
         }
     }
     return t;
+}
+
+const struct hl7_mdc_term *pcd__coded_term(struct pcd__ctx *c, size_t i_seg, size_t f,
+                                           uint32_t *code, char *refid, size_t refid_cap)
+{
+    char code_text[HL7_PCD_ID_MAX];
+
+    (void)pcd__copy(c, i_seg, f, 1, 1, 0, code_text, sizeof code_text);
+    (void)pcd__copy(c, i_seg, f, 1, 2, 0, refid, refid_cap);
+    if (!pcd__parse_u32(code_text, code)) {
+        *code = 0;
+    }
+    return pcd__term(*code, refid);
 }
 
 void pcd__obx(struct pcd__ctx *c, size_t i_seg, uint32_t obr, struct hl7_pcd_obs *o)

@@ -674,16 +674,11 @@ static hl7_pcd_status decode(const struct hl7_msg *m, struct hl7_pcd_device_repo
     size_t n_events = 0;
     size_t i_event = 0;
     bool seen_mds = false;
-    size_t errors_before;
 
     if ((m == NULL) || (out == NULL) || (probs == NULL)) {
         return HL7_PCD_ERR_ARG;
     }
-    errors_before = probs->n_errors;
-    c.m = m;
-    c.probs = probs;
-    if ((hl7_segment_count(m) == 0U) || !hl7_segment_is(m, 0, "MSH") ||
-        !pcd__msh9_is(&c, "ORU", pcd10 ? "R42" : "R01")) {
+    if (!pcd__decode_begin(&c, m, probs) || !pcd__msh9_is(&c, "ORU", pcd10 ? "R42" : "R01")) {
         pcd__problem(&c, SEV_E, 0, 9, 0, 200U, 0U, "MSH-9 is not %s",
                      pcd10 ? "ORU^R42 (not a PCD-10 event)" : "ORU^R01 (not a PCD-01 report)");
         return HL7_PCD_UNUSABLE;
@@ -875,7 +870,7 @@ static hl7_pcd_status decode(const struct hl7_msg *m, struct hl7_pcd_device_repo
             }
         }
     }
-    return (probs->n_errors > errors_before) ? HL7_PCD_INVALID : HL7_PCD_OK;
+    return pcd__decode_status(&c);
 }
 
 hl7_pcd_status hl7_pcd01_decode(const struct hl7_msg *m, struct hl7_pcd_device_report *out,

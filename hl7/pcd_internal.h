@@ -34,7 +34,15 @@
 struct pcd__ctx {
     const struct hl7_msg *m;
     struct hl7_pcd_problems *probs;
+    size_t errors_before; /* probs->n_errors when the decode began */
 };
+
+/* Start decoding m: problems go to probs. false when m does not begin with an MSH segment. */
+bool pcd__decode_begin(struct pcd__ctx *c, const struct hl7_msg *m,
+                       struct hl7_pcd_problems *probs);
+
+/* How a decode begun with pcd__decode_begin ends: INVALID when it added an error, else OK. */
+hl7_pcd_status pcd__decode_status(const struct pcd__ctx *c);
 
 /* ---- problems -------------------------------------------------------------------------------- */
 
@@ -100,6 +108,10 @@ void pcd__person(struct pcd__ctx *c, size_t i_seg, size_t f, struct hl7_pcd_pers
 void pcd__obx(struct pcd__ctx *c, size_t i_seg, uint32_t obr, struct hl7_pcd_obs *out);
 /* The MDC term an OBX-3 names: by code when known, else by RefID. NULL when neither. */
 const struct hl7_mdc_term *pcd__term(uint32_t code, const char *refid);
+/* The MDC term a coded field f ("code^refid^...") of segment i_seg names, as pcd__term; the code
+ * (0 when not a number) and the RefID are copied out too. */
+const struct hl7_mdc_term *pcd__coded_term(struct pcd__ctx *c, size_t i_seg, size_t f,
+                                           uint32_t *code, char *refid, size_t refid_cap);
 /* Parse a dotted OBX-4 ("1.1.2.13"); false when not 1..HL7_PCD_MAX_LEVELS numbers. */
 bool pcd__parse_path(const char *s, uint32_t *level, size_t *n_levels);
 /* Numeric per-level comparison of two paths (<0, 0, >0). */

@@ -579,16 +579,11 @@ hl7_pcd_status hl7_pcd03_decode(const struct hl7_msg *m, struct hl7_pcd_order *o
     bool step_has_rxr = false;
     bool in_step = false;
     char structure[HL7_PCD_CODE_MAX];
-    size_t errors_before;
 
     if ((m == NULL) || (out == NULL) || (probs == NULL)) {
         return HL7_PCD_ERR_ARG;
     }
-    errors_before = probs->n_errors;
-    c.m = m;
-    c.probs = probs;
-    if ((hl7_segment_count(m) == 0U) || !hl7_segment_is(m, 0, "MSH") ||
-        !pcd__msh9_is(&c, "RGV", "O15")) {
+    if (!pcd__decode_begin(&c, m, probs) || !pcd__msh9_is(&c, "RGV", "O15")) {
         pcd__problem(&c, SEV_E, 0, 9, 0, 200U, 0U, "MSH-9 is not RGV^O15 (not a PCD-03 order)");
         return HL7_PCD_UNUSABLE;
     }
@@ -714,5 +709,5 @@ hl7_pcd_status hl7_pcd03_decode(const struct hl7_msg *m, struct hl7_pcd_order *o
                      "in OBX-18 is required");
     }
     check_pca(&c, out);
-    return (probs->n_errors > errors_before) ? HL7_PCD_INVALID : HL7_PCD_OK;
+    return pcd__decode_status(&c);
 }

@@ -254,15 +254,11 @@ hl7_pcd_status hl7_pcd_reply_decode(const struct hl7_msg *m, struct hl7_pcd_repl
     size_t i;
     size_t i_msa;
     bool rrg;
-    size_t errors_before;
 
     if ((m == NULL) || (out == NULL) || (probs == NULL)) {
         return HL7_PCD_ERR_ARG;
     }
-    errors_before = probs->n_errors;
-    c.m = m;
-    c.probs = probs;
-    if ((hl7_segment_count(m) == 0U) || !hl7_segment_is(m, 0, "MSH")) {
+    if (!pcd__decode_begin(&c, m, probs)) {
         pcd__problem(&c, SEV_E, PCD__NO_SEG, 0, 0, 100U, 0U, "no MSH segment");
         return HL7_PCD_UNUSABLE;
     }
@@ -378,5 +374,5 @@ hl7_pcd_status hl7_pcd_reply_decode(const struct hl7_msg *m, struct hl7_pcd_repl
         pcd__problem(&c, SEV_W, i_msa, 1, 0, 0U, 0U,
                      "MSA-1 is %s but no ERR segment says why", out->code);
     }
-    return (probs->n_errors > errors_before) ? HL7_PCD_INVALID : HL7_PCD_OK;
+    return pcd__decode_status(&c);
 }

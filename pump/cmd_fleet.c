@@ -30,7 +30,7 @@ static const char fleet_usage[] =
 
 enum { O_COUNT_, O_MIX, O_DURATION, O_TICK, O_N };
 
-static const struct pd_optdef fleet_opts[O_N] = {
+static const struct cli_optdef fleet_opts[O_N] = {
     {"--count", true}, {"--scenario-mix", true}, {"--duration", true}, {"--tick-ms", true},
 };
 
@@ -112,7 +112,7 @@ static void print_result(const struct fleet_result *r, size_t n_mix)
                  r->bytes_per_pump);
 }
 
-static int run_fleet(const struct pd_parsed *a, uint64_t count, uint64_t duration_ms,
+static int run_fleet(const struct cli_parsed *a, uint64_t count, uint64_t duration_ms,
                      uint64_t tick_ms)
 {
     size_t n = 0;
@@ -168,7 +168,7 @@ static int run_fleet(const struct pd_parsed *a, uint64_t count, uint64_t duratio
 
 int pd_cmd_fleet(int argc, char *const *argv)
 {
-    struct pd_parsed a;
+    struct cli_parsed a;
     uint64_t count = 0;
     uint64_t duration_ms = 3600000;
     uint64_t tick_ms = 0;

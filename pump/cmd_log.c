@@ -20,7 +20,7 @@ static const char log_usage[] =
 
 enum { O_DIR, O_ID, O_N };
 
-static const struct pd_optdef log_opts[O_N] = {{"--data-dir", true}, {"--pump-id", true}};
+static const struct cli_optdef log_opts[O_N] = {{"--data-dir", true}, {"--pump-id", true}};
 
 struct log_ctx {
     const char *pump_id;
@@ -41,7 +41,7 @@ static void print_record(void *arg, const struct pump_log_record *r)
 
 int pd_cmd_log(int argc, char *const *argv)
 {
-    struct pd_parsed a;
+    struct cli_parsed a;
     struct datadir dd;
     struct log_ctx c;
 

@@ -51,7 +51,7 @@ static const char help_text[] =
 
 enum { O_LIBRARY, O_AREA, O_WEIGHT, O_DATA_DIR, O_PUMP_ID, O_N };
 
-static const struct pd_optdef panel_opts[O_N] = {
+static const struct cli_optdef panel_opts[O_N] = {
     {"--library", true}, {"--care-area", true}, {"--weight-kg", true}, {"--data-dir", true},
     {"--pump-id", true},
 };
@@ -870,7 +870,7 @@ static int panel_loop(struct panel *pn)
 
 int pd_cmd_panel(int argc, char *const *argv)
 {
-    struct pd_parsed a;
+    struct cli_parsed a;
     struct pd_loaded ld;
     struct datadir dd;
     struct sim_pump_config cfg;

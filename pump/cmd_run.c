@@ -36,7 +36,7 @@ static const char run_usage[] =
 
 enum { O_SCENARIO, O_REALTIME, O_SPEED, O_EVENTS, O_DATA_DIR, O_SEED, O_COUNT };
 
-static const struct pd_optdef run_opts[O_COUNT] = {
+static const struct cli_optdef run_opts[O_COUNT] = {
     {"--scenario", true}, {"--realtime", false}, {"--speed", true},
     {"--events-jsonl", true}, {"--data-dir", true}, {"--seed", true},
 };
@@ -162,7 +162,7 @@ static int finish(struct run_ctx *c, struct runner_pump *rp, bool ok)
     return PD_EXIT_OK;
 }
 
-static int run(const struct pd_parsed *a, uint64_t speed)
+static int run(const struct cli_parsed *a, uint64_t speed)
 {
     struct pd_loaded ld;
     struct datadir dd;
@@ -247,7 +247,7 @@ static int run(const struct pd_parsed *a, uint64_t speed)
 
 int pd_cmd_run(int argc, char *const *argv)
 {
-    struct pd_parsed a;
+    struct cli_parsed a;
     uint64_t speed = 0;
 
     if (!pd_args_parse(argc, argv, run_opts, O_COUNT, &a)) {

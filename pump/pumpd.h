@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cli_args.h"
+
 /* Exit statuses of every command. */
 #define PD_EXIT_OK 0
 #define PD_EXIT_FAILED 1 /* run: an expectation did not hold; fleet: a pump failed */
@@ -19,26 +21,10 @@
 void pd_error(const char *msg);
 void pd_error2(const char *msg, const char *detail);
 
-#define PD_MAX_OPTS 16
-#define PD_MAX_POS 4
-
-struct pd_optdef {
-    const char *name;
-    bool has_value;
-};
-
-struct pd_parsed {
-    const char *value[PD_MAX_OPTS];
-    bool seen[PD_MAX_OPTS];
-    const char *pos[PD_MAX_POS];
-    size_t n_pos;
-    bool help;
-};
-
 /* argv[0..argc) against defs; false after printing why on stderr. After -h/--help the rest is not
  * looked at (out->help). */
-bool pd_args_parse(int argc, char *const *argv, const struct pd_optdef *defs, size_t n_defs,
-                   struct pd_parsed *out);
+bool pd_args_parse(int argc, char *const *argv, const struct cli_optdef *defs, size_t n_defs,
+                   struct cli_parsed *out);
 
 /* A decimal whole number min..max; false after printing why. */
 bool pd_parse_uint(const char *flag, const char *text, uint64_t min, uint64_t max, uint64_t *out);

@@ -126,28 +126,6 @@ static const char *quote(const char *s, char *buf, size_t cap)
     return buf;
 }
 
-static const char *type_name(const json_t *v)
-{
-    switch (json_typeof(v)) {
-    case JSON_OBJECT:
-        return "an object";
-    case JSON_ARRAY:
-        return "an array";
-    case JSON_STRING:
-        return "a string";
-    case JSON_INTEGER:
-    case JSON_REAL:
-        return "a number";
-    case JSON_TRUE:
-    case JSON_FALSE:
-        return "true or false";
-    case JSON_NULL:
-        return "null";
-    default:
-        return "something else";
-    }
-}
-
 /* ---- durations -------------------------------------------------------------------------------- */
 
 bool scenario_parse_duration(const char *text, uint64_t *out_ms)
@@ -243,7 +221,7 @@ static bool get_string(struct parser *p, const json_t *obj, const char *key, boo
         return true;
     }
     if (!json_is_string(v)) {
-        return fail(p, "\"%s\" must be a string, not %s", key, type_name(v));
+        return fail(p, "\"%s\" must be a string, not %s", key, oi_json_type_name(v));
     }
     if (strlen(json_string_value(v)) != json_string_length(v)) {
         return fail(p, "\"%s\" must not contain a NUL character", key);
@@ -263,7 +241,7 @@ static bool get_uint(struct parser *p, const json_t *obj, const char *key, uint6
         return true;
     }
     if (!json_is_integer(v)) {
-        return fail(p, "\"%s\" must be a whole number, not %s", key, type_name(v));
+        return fail(p, "\"%s\" must be a whole number, not %s", key, oi_json_type_name(v));
     }
     n = json_integer_value(v);
     if (n < 0 || (uint64_t)n > max) {
@@ -283,7 +261,7 @@ static bool get_bool(struct parser *p, const json_t *obj, const char *key, bool 
         return true;
     }
     if (!json_is_boolean(v)) {
-        return fail(p, "\"%s\" must be true or false, not %s", key, type_name(v));
+        return fail(p, "\"%s\" must be true or false, not %s", key, oi_json_type_name(v));
     }
     *present = true;
     *out = json_is_true(v);
@@ -300,7 +278,7 @@ static bool get_q(struct parser *p, const json_t *obj, const char *key, bool *pr
         return true;
     }
     if (!json_is_number(v)) {
-        return fail(p, "\"%s\" must be a number, not %s", key, type_name(v));
+        return fail(p, "\"%s\" must be a number, not %s", key, oi_json_type_name(v));
     }
     if (!oi_json_number_to_q(v, out)) {
         return fail(p, "\"%s\" is too large or too precise", key);
@@ -402,7 +380,7 @@ static bool parse_program(struct parser *p, json_t *step, struct scenario_step *
         return fail(p, "\"program\" is missing");
     }
     if (!json_is_object(prog)) {
-        return fail(p, "\"program\" must be an object (ders-rules.md), not %s", type_name(prog));
+        return fail(p, "\"program\" must be an object (ders-rules.md), not %s", oi_json_type_name(prog));
     }
     /* The pump knows its care area and the patient: a program that leaves them out gets them, as
      * the nurse would not type them again. */
@@ -502,7 +480,7 @@ static bool parse_alarm_list(struct parser *p, const json_t *arr, struct scenari
     const json_t *v;
     char qb[64];
     if (!json_is_array(arr)) {
-        return fail(p, "\"alarms\" must be an array of alarm names, not %s", type_name(arr));
+        return fail(p, "\"alarms\" must be an array of alarm names, not %s", oi_json_type_name(arr));
     }
     ex->has_alarms = true;
     ex->n_alarms = json_array_size(arr);
@@ -515,7 +493,7 @@ static bool parse_alarm_list(struct parser *p, const json_t *arr, struct scenari
     }
     json_array_foreach(arr, i, v) {
         if (!json_is_string(v)) {
-            return fail(p, "\"alarms\"[%zu] must be a string, not %s", i, type_name(v));
+            return fail(p, "\"alarms\"[%zu] must be a string, not %s", i, oi_json_type_name(v));
         }
         if (!names_alarm_known(json_string_value(v))) {
             return fail(p, "\"alarms\"[%zu]: unknown alarm \"%s\"", i,
@@ -698,7 +676,7 @@ static bool parse_step(struct parser *p, json_t *step, size_t i, uint64_t *prev_
     st->index = (uint32_t)i;
     (void)snprintf(p->where, sizeof p->where, "steps[%zu]", i);
     if (!json_is_object(step)) {
-        return fail(p, "a step must be an object, not %s", type_name(step));
+        return fail(p, "a step must be an object, not %s", oi_json_type_name(step));
     }
     if (!get_string(p, step, "do", true, &action) ||
         !get_duration(p, step, "at", "at_ms", &has_at, &at) ||
@@ -761,7 +739,7 @@ static bool parse_patient(struct parser *p, const json_t *root)
     }
     (void)snprintf(p->where, sizeof p->where, "patient");
     if (!json_is_object(pat)) {
-        return fail(p, "must be an object, not %s", type_name(pat));
+        return fail(p, "must be an object, not %s", oi_json_type_name(pat));
     }
     if (!only_keys(p, pat, keys, NULL, "\"patient\"") ||
         !get_string(p, pat, "id", false, &p->sc->patient_id)) {
@@ -769,12 +747,12 @@ static bool parse_patient(struct parser *p, const json_t *root)
     }
     v = json_object_get(pat, "weight_kg");
     if (v != NULL && !json_is_number(v)) {
-        return fail(p, "\"weight_kg\" must be a number, not %s", type_name(v));
+        return fail(p, "\"weight_kg\" must be a number, not %s", oi_json_type_name(v));
     }
     p->patient_weight = v;
     v = json_object_get(pat, "bsa_m2");
     if (v != NULL && !json_is_number(v)) {
-        return fail(p, "\"bsa_m2\" must be a number, not %s", type_name(v));
+        return fail(p, "\"bsa_m2\" must be a number, not %s", oi_json_type_name(v));
     }
     p->patient_bsa = v;
     return true;
@@ -813,7 +791,7 @@ static bool parse_hardware(struct parser *p, const json_t *root)
     }
     (void)snprintf(p->where, sizeof p->where, "hardware");
     if (!json_is_object(o)) {
-        return fail(p, "must be an object, not %s", type_name(o));
+        return fail(p, "must be an object, not %s", oi_json_type_name(o));
     }
     if (!only_keys(p, o, keys, NULL, "\"hardware\"")) {
         return false;
@@ -891,7 +869,7 @@ static bool parse_top(struct parser *p, json_t *root)
     size_t i;
 
     if (!json_is_object(root)) {
-        return fail(p, "a scenario must be a JSON object, not %s", type_name(root));
+        return fail(p, "a scenario must be a JSON object, not %s", oi_json_type_name(root));
     }
     if (!only_keys(p, root, keys, NULL, "the scenario") ||
         !get_string(p, root, "format", true, &format)) {

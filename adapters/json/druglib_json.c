@@ -250,7 +250,7 @@ static const json_t *get_object(struct loader *ld, const char *path, const json_
     if (v != NULL && !json_is_object(v)) {
         char here[PATH_CAP];
         path_key(here, path, key);
-        report(ld, here, "must be an object, not %s", oi__json_type_name(v));
+        report(ld, here, "must be an object, not %s", oi_json_type_name(v));
         return NULL;
     }
     return v;
@@ -271,7 +271,7 @@ static enum got check_string(struct loader *ld, const char *here, const json_t *
                              const struct str_rule *rule)
 {
     if (!json_is_string(v)) {
-        report(ld, here, "must be a string, not %s", oi__json_type_name(v));
+        report(ld, here, "must be a string, not %s", oi_json_type_name(v));
         return GOT_BAD;
     }
     const char *s = json_string_value(v);
@@ -317,7 +317,7 @@ static enum got get_bool(struct loader *ld, const char *path, const json_t *obj,
     if (!json_is_boolean(v)) {
         char here[PATH_CAP];
         path_key(here, path, key);
-        report(ld, here, "must be true or false, not %s", oi__json_type_name(v));
+        report(ld, here, "must be true or false, not %s", oi_json_type_name(v));
         return GOT_BAD;
     }
     *out = json_is_true(v);
@@ -329,7 +329,7 @@ static enum got check_number(struct loader *ld, const char *here, const json_t *
                              struct pump_q *out)
 {
     if (!json_is_number(v)) {
-        report(ld, here, "must be a number, not %s", oi__json_type_name(v));
+        report(ld, here, "must be a number, not %s", oi_json_type_name(v));
         return GOT_BAD;
     }
     struct pump_q q;
@@ -1146,7 +1146,7 @@ static void check_entry_semantics(struct loader *ld, const char *path, const str
 static void walk_entry(struct loader *ld, const struct entry_at *at, const json_t *obj)
 {
     if (!json_is_object(obj)) {
-        report(ld, at->path, "must be an object, not %s", oi__json_type_name(obj));
+        report(ld, at->path, "must be an object, not %s", oi_json_type_name(obj));
         return;
     }
     check_keys(ld, at->path, obj, entry_keys);
@@ -1255,7 +1255,7 @@ static void parse_area(struct loader *ld, const char *path, const json_t *obj, u
 static void walk_area(struct loader *ld, const char *path, const json_t *obj, uint32_t index)
 {
     if (!json_is_object(obj)) {
-        report(ld, path, "must be an object, not %s", oi__json_type_name(obj));
+        report(ld, path, "must be an object, not %s", oi_json_type_name(obj));
         return;
     }
     parse_area(ld, path, obj, index);
@@ -1266,7 +1266,7 @@ static void walk_area(struct loader *ld, const char *path, const json_t *obj, ui
     if (!json_is_array(entries)) {
         char here[PATH_CAP];
         path_key(here, path, "entries");
-        report(ld, here, "must be an array, not %s", oi__json_type_name(entries));
+        report(ld, here, "must be an array, not %s", oi_json_type_name(entries));
         return;
     }
     for (size_t i = 0; i < json_array_size(entries) && !ld->internal; i++) {
@@ -1308,7 +1308,7 @@ static void check_format(struct loader *ld, const json_t *root)
 static void walk_library(struct loader *ld, const json_t *root)
 {
     if (!json_is_object(root)) {
-        report(ld, "", "a drug library must be a JSON object, not %s", oi__json_type_name(root));
+        report(ld, "", "a drug library must be a JSON object, not %s", oi_json_type_name(root));
         return;
     }
     check_keys(ld, "", root, top_keys);
@@ -1328,7 +1328,7 @@ static void walk_library(struct loader *ld, const json_t *root)
         return;
     }
     if (!json_is_array(areas)) {
-        report(ld, "care_areas", "must be an array, not %s", oi__json_type_name(areas));
+        report(ld, "care_areas", "must be an array, not %s", oi_json_type_name(areas));
         return;
     }
     if (json_array_size(areas) == 0U) {

@@ -2,6 +2,7 @@
  * json_text.c - text helpers the JSON adapter's loaders share (contract: see json_text.h).
  */
 #include "json_text.h"
+#include "oi_json.h"
 
 #include <string.h>
 
@@ -66,7 +67,7 @@ const char *oi__printable(const char *s, size_t n, size_t max, char *out, size_t
     return out;
 }
 
-const char *oi__json_type_name(const json_t *v)
+const char *oi_json_type_name(const json_t *v)
 {
     switch (json_typeof(v)) {
     case JSON_OBJECT:

@@ -17,7 +17,4 @@
  */
 const char *oi__printable(const char *s, size_t n, size_t max, char *out, size_t cap);
 
-/* "an object", "a string", "a number", "true or false", "null": for "must be X, not Y". */
-const char *oi__json_type_name(const json_t *v);
-
 #endif

@@ -81,4 +81,8 @@ bool oi_json_number_to_q(const json_t *num, struct pump_q *out);
  */
 bool oi_double_to_decimal(double d, char *buf, size_t cap);
 
+/* "an object", "a string", "a number", "true or false", "null": for "must be X, not Y" in every
+ * reader of JSON (the adapter's loaders, pumpd's scenarios). */
+const char *oi_json_type_name(const json_t *v);
+
 #endif

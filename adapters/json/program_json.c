@@ -71,7 +71,7 @@ static bool get_string(const struct prog_parser *pp, const char *key, const json
                        const char **text, size_t *len)
 {
     if (!json_is_string(v)) {
-        return fail(pp, "\"%s\" must be a string, not %s", key, oi__json_type_name(v));
+        return fail(pp, "\"%s\" must be a string, not %s", key, oi_json_type_name(v));
     }
     const char *s = json_string_value(v);
     size_t n = json_string_length(v);
@@ -92,7 +92,7 @@ static bool get_value(const struct prog_parser *pp, const char *key, const json_
         return true;
     }
     if (!json_is_number(v)) {
-        return fail(pp, "\"%s\" must be a number, not %s", key, oi__json_type_name(v));
+        return fail(pp, "\"%s\" must be a number, not %s", key, oi_json_type_name(v));
     }
     struct pump_q q = pump_q_int(0);
     if (oi_json_number_to_q(v, &q)) {
@@ -187,7 +187,7 @@ static bool parse_concentration(const struct prog_parser *pp, const json_t *v)
         return true;
     }
     if (!json_is_object(v)) {
-        return fail(pp, "\"concentration\" must be an object, not %s", oi__json_type_name(v));
+        return fail(pp, "\"concentration\" must be an object, not %s", oi_json_type_name(v));
     }
     pp->prog->has_conc = true;
     bool unit_ok = false;
@@ -230,7 +230,7 @@ static bool parse_pca(const struct prog_parser *pp, const json_t *v)
         return true;
     }
     if (!json_is_object(v)) {
-        return fail(pp, "\"pca\" must be an object, not %s", oi__json_type_name(v));
+        return fail(pp, "\"pca\" must be an object, not %s", oi_json_type_name(v));
     }
     pp->prog->has_pca = true;
     json_t *o = readable(v);
@@ -308,7 +308,7 @@ bool oi_program_from_json(const json_t *obj, struct pump_program *prog, char *er
     memset(prog, 0, sizeof *prog);
     if (obj == NULL || !json_is_object(obj)) {
         return fail(&pp, "a program must be a JSON object, not %s",
-                    obj == NULL ? "nothing" : oi__json_type_name(obj));
+                    obj == NULL ? "nothing" : oi_json_type_name(obj));
     }
     json_t *o = readable(obj);
     for (void *it = json_object_iter(o); it != NULL; it = json_object_iter_next(o, it)) {

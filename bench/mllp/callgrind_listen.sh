@@ -8,6 +8,7 @@
 # depends on how the messages happened to arrive. INFUSIONCTL overrides the binary measured
 # (to compare a saved older build). Everything runs on 127.0.0.1; the server is stopped by PID.
 set -eu
+. "$(dirname "$0")/server_lib.sh"
 build=$1
 n=${2:-20000}
 ctl=${3:-"$build/tools/infusionctl/infusionctl"}
@@ -15,9 +16,7 @@ gen="$build/bench/bench_mllp"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/oi-mllp-cg.XXXXXX")
 pid=""
 cleanup() {
-    if [ -n "$pid" ]; then
-        kill "$pid" 2>/dev/null || true
-    fi
+    kill_server
     [ -n "${KEEP_CG:-}" ] && cp "$tmp/cg.out" "$KEEP_CG"; rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -25,13 +24,7 @@ trap cleanup EXIT
 valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.out" \
     "$ctl" hl7 listen --port 0 --quiet --max-connections 64 >"$tmp/server.out" 2>"$tmp/server.err" &
 pid=$!
-i=0
-port=""
-while [ -z "$port" ] && [ $i -lt 600 ]; do
-    sleep 0.1
-    port=$(sed -n '1s/^listening on 127\.0\.0\.1:\([0-9][0-9]*\).*$/\1/p' "$tmp/server.out")
-    i=$((i + 1))
-done
+port=$(wait_port "$tmp/server.out" 600 0.1)
 if [ -z "$port" ]; then
     echo "callgrind_listen: the listener did not start:" >&2
     cat "$tmp/server.err" >&2

@@ -5,6 +5,7 @@
 # MESSAGES (default 200000) go over 16 connections, a quarter of them over 1. Everything runs on
 # 127.0.0.1; every server is stopped by its PID. Exit status non-zero when any run failed.
 set -eu
+. "$(dirname "$0")/server_lib.sh"
 build=$1
 n16=${2:-200000}
 n1=$((n16 / 4))
@@ -14,9 +15,7 @@ base="$build/bench/mllp_ack_server"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/oi-mllp-bench.XXXXXX")
 pid=""
 cleanup() {
-    if [ -n "$pid" ]; then
-        kill "$pid" 2>/dev/null || true
-    fi
+    kill_server
     rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -27,13 +26,7 @@ bench_server() {
     shift
     "$@" >"$tmp/server.out" 2>"$tmp/server.err" &
     pid=$!
-    i=0
-    port=""
-    while [ -z "$port" ] && [ $i -lt 200 ]; do
-        sleep 0.05
-        port=$(sed -n '1s/^listening on 127\.0\.0\.1:\([0-9][0-9]*\).*$/\1/p' "$tmp/server.out")
-        i=$((i + 1))
-    done
+    port=$(wait_port "$tmp/server.out" 200 0.05)
     if [ -z "$port" ]; then
         echo "run_mllp_bench: $name did not start:" >&2
         cat "$tmp/server.err" >&2

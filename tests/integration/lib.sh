@@ -25,8 +25,17 @@ if [ ! -x "$CTL" ]; then
     exit 1
 fi
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/oi-it.XXXXXX") || exit 1
-trap 'rm -rf "$TMP"' EXIT
-trap 'rm -rf "$TMP"; exit 130' INT TERM
+# A script that starts background servers adds each one's PID to PIDS: on exit they are
+# stopped by PID and $TMP is removed.
+PIDS=""
+cleanup() {
+    for p in $PIDS; do
+        kill "$p" 2>/dev/null
+    done
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'cleanup; exit 130' INT TERM
 OUT="$TMP/out"
 ERR="$TMP/err"
 n_pass=0

@@ -10,16 +10,6 @@
 # Servers listen on 127.0.0.1 on ports the system picks; each is stopped by its PID.
 . "$(dirname "$0")/lib.sh"
 
-PIDS=""
-cleanup() {
-    for p in $PIDS; do
-        kill "$p" 2>/dev/null
-    done
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'cleanup; exit 130' INT TERM
-
 JS="$ROOT/tests/interop/node/interop.js"
 BUILDER="$BUILD/tests/integration/hl7_interop_build"
 if [ ! -x "$BUILDER" ]; then

@@ -6,16 +6,6 @@
 # Every server listens on 127.0.0.1 on a port the system picks and is stopped by its PID.
 . "$(dirname "$0")/lib.sh"
 
-PIDS=""
-cleanup() {
-    for p in $PIDS; do
-        kill "$p" 2>/dev/null
-    done
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'cleanup; exit 130' INT TERM
-
 if ! command -v python3 >/dev/null 2>&1; then
     echo "FAIL: python3 is needed for the scripted MLLP peers"
     exit 1

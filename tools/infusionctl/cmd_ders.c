@@ -47,7 +47,7 @@ enum {
     O_LOCKOUT, O_BASAL, O_FOUR_HOUR, O_JSON, O_BATCH, O_COUNT
 };
 
-static const struct ictl_optdef check_defs[O_COUNT] = {
+static const struct cli_optdef check_defs[O_COUNT] = {
     [O_LIBRARY] = {"--library", true},         [O_CARE_AREA] = {"--care-area", true},
     [O_ENTRY] = {"--entry", true},             [O_MODE] = {"--mode", true},
     [O_DOSE] = {"--dose", true},               [O_DOSE_UNIT] = {"--dose-unit", true},
@@ -63,14 +63,14 @@ static const struct ictl_optdef check_defs[O_COUNT] = {
 
 /* ---- program from flags ------------------------------------------------------------------ */
 
-static void set_value(struct pump_value *v, const struct ictl_parsed *a, int o)
+static void set_value(struct pump_value *v, const struct cli_parsed *a, int o)
 {
     if (a->seen[o]) {
         *v = ictl_value_from_text(a->value[o]);
     }
 }
 
-static void set_units(struct pump_program *p, const struct ictl_parsed *a)
+static void set_units(struct pump_program *p, const struct cli_parsed *a)
 {
     const char *u;
 
@@ -90,7 +90,7 @@ static void set_units(struct pump_program *p, const struct ictl_parsed *a)
 }
 
 /* false (after a message) when the command line cannot describe a program. */
-static bool program_from_flags(const struct ictl_parsed *a, struct pump_program *p)
+static bool program_from_flags(const struct cli_parsed *a, struct pump_program *p)
 {
     pump_prog_mode mode;
 
@@ -447,7 +447,7 @@ static int check_one(const struct pump_library *lib, const struct pump_program *
 }
 
 /* Flags that describe a single program (everything but --library, --json, --batch). */
-static bool has_program_flags(const struct ictl_parsed *a)
+static bool has_program_flags(const struct cli_parsed *a)
 {
     int o;
     for (o = O_CARE_AREA; o <= O_FOUR_HOUR; o++) {
@@ -467,7 +467,7 @@ static int check_usage_error(const char *msg)
 
 static int cmd_check(int argc, char *const *argv)
 {
-    struct ictl_parsed a;
+    struct cli_parsed a;
     struct pump_program prog;
     struct oi_druglib dl;
     int status;

@@ -250,13 +250,30 @@ struct lconn {
     char peer[64];
 };
 
-struct listen_opts {
-    const char *bind_addr;
-    uint64_t port;
+/* --tls, --cert, --key and --ca as given; send and listen each check them by their own rules. */
+struct tls_opts {
     bool tls;
     const char *cert;
     const char *key;
     const char *ca;
+};
+
+static struct tls_opts tls_opts_of(const struct cli_parsed *a, size_t o_tls, size_t o_cert,
+                                   size_t o_key, size_t o_ca)
+{
+    struct tls_opts t;
+
+    t.tls = a->seen[o_tls];
+    t.cert = a->value[o_cert];
+    t.key = a->value[o_key];
+    t.ca = a->value[o_ca];
+    return t;
+}
+
+struct listen_opts {
+    const char *bind_addr;
+    uint64_t port;
+    struct tls_opts t;
     uint64_t count;     /* 0 = no limit */
     bool once;
     bool quiet;
@@ -948,12 +965,12 @@ static bool listen_args(int argc, char *const *argv, struct listen_opts *o, int 
 {
     enum { O_PORT, O_BIND, O_TLS, O_CERT, O_KEY, O_CA, O_COUNT, O_ONCE, O_QUIET, O_IDLE,
            O_FRAME, O_CONNS, O_N };
-    static const struct ictl_optdef defs[O_N] = {
+    static const struct cli_optdef defs[O_N] = {
         {"--port", true},  {"--bind", true},  {"--tls", false},   {"--cert", true},
         {"--key", true},   {"--ca", true},    {"--count", true},  {"--once", false},
         {"--quiet", false}, {"--idle-timeout-ms", true}, {"--max-frame-bytes", true},
         {"--max-connections", true}};
-    struct ictl_parsed a;
+    struct cli_parsed a;
 
     *status = ICTL_EXIT_USAGE;
     if (!ictl_args_parse(argc - 1, argv + 1, defs, O_N, &a)) {
@@ -967,10 +984,7 @@ static bool listen_args(int argc, char *const *argv, struct listen_opts *o, int 
     }
     memset(o, 0, sizeof *o);
     o->bind_addr = a.seen[O_BIND] ? a.value[O_BIND] : "127.0.0.1";
-    o->tls = a.seen[O_TLS];
-    o->cert = a.value[O_CERT];
-    o->key = a.value[O_KEY];
-    o->ca = a.value[O_CA];
+    o->t = tls_opts_of(&a, O_TLS, O_CERT, O_KEY, O_CA);
     o->once = a.seen[O_ONCE];
     o->quiet = a.seen[O_QUIET];
     o->idle_timeout_ms = DEFAULT_IDLE_TIMEOUT_MS;
@@ -981,7 +995,8 @@ static bool listen_args(int argc, char *const *argv, struct listen_opts *o, int 
         (void)fputs(listen_usage, stderr);
         return false;
     }
-    if (o->tls != (o->cert != NULL) || o->tls != (o->key != NULL) || (!o->tls && o->ca != NULL)) {
+    if (o->t.tls != (o->t.cert != NULL) || o->t.tls != (o->t.key != NULL) ||
+        (!o->t.tls && o->t.ca != NULL)) {
         ictl_error("--tls needs --cert and --key; --cert, --key and --ca need --tls");
         return false;
     }
@@ -1044,8 +1059,8 @@ int ictl_cmd_hl7_listen(int argc, char *const *argv)
         listener_free(&l);
         return ICTL_EXIT_USAGE;
     }
-    if (l.o.tls) {
-        l.tls = ictl_tls_server_new(l.o.cert, l.o.key, l.o.ca, err, sizeof err);
+    if (l.o.t.tls) {
+        l.tls = ictl_tls_server_new(l.o.t.cert, l.o.t.key, l.o.t.ca, err, sizeof err);
         if (l.tls == NULL) {
             ictl_error(err);
             listener_free(&l);
@@ -1091,10 +1106,7 @@ static const char send_usage[] =
 struct send_opts {
     const char *host;
     uint64_t port;
-    bool tls;
-    const char *ca;
-    const char *cert;
-    const char *key;
+    struct tls_opts t;
     uint64_t timeout_ms;
     uint64_t max_frame;
     const char **files;
@@ -1676,10 +1688,10 @@ static bool send_file(struct sender *s, const char *path)
 static bool send_args(int argc, char *const *argv, struct send_opts *o, int *status)
 {
     enum { O_HOST, O_PORT, O_TLS, O_CA, O_CERT, O_KEY, O_TIMEOUT, O_FRAME, O_N };
-    static const struct ictl_optdef defs[O_N] = {
+    static const struct cli_optdef defs[O_N] = {
         {"--host", true}, {"--port", true}, {"--tls", false},       {"--ca", true},
         {"--cert", true}, {"--key", true},  {"--timeout-ms", true}, {"--max-frame-bytes", true}};
-    struct ictl_parsed a;
+    struct cli_parsed a;
     char **flags = calloc((size_t)argc + 1U, sizeof *flags);
     int n_flags = 0;
     int i;
@@ -1719,10 +1731,7 @@ static bool send_args(int argc, char *const *argv, struct send_opts *o, int *sta
         return false;
     }
     o->host = a.seen[O_HOST] ? a.value[O_HOST] : "127.0.0.1";
-    o->tls = a.seen[O_TLS];
-    o->ca = a.value[O_CA];
-    o->cert = a.value[O_CERT];
-    o->key = a.value[O_KEY];
+    o->t = tls_opts_of(&a, O_TLS, O_CERT, O_KEY, O_CA);
     o->timeout_ms = DEFAULT_TIMEOUT_MS;
     o->max_frame = DEFAULT_MAX_FRAME_BYTES;
     if (!a.seen[O_PORT] || o->n_files == 0) {
@@ -1730,8 +1739,8 @@ static bool send_args(int argc, char *const *argv, struct send_opts *o, int *sta
         (void)fputs(send_usage, stderr);
         return false;
     }
-    if ((o->cert != NULL) != (o->key != NULL) ||
-        (!o->tls && (o->ca != NULL || o->cert != NULL))) {
+    if ((o->t.cert != NULL) != (o->t.key != NULL) ||
+        (!o->t.tls && (o->t.ca != NULL || o->t.cert != NULL))) {
         ictl_error("--cert and --key go together; --ca, --cert and --key need --tls");
         return false;
     }
@@ -1771,8 +1780,8 @@ int ictl_cmd_hl7_send(int argc, char *const *argv)
     if (s.frame_buf == NULL || s.in == NULL || s.out == NULL || s.text == NULL ||
         s.segs == NULL || s.seps == NULL || s.ack_seps == NULL) {
         ictl_error("out of memory");
-    } else if (s.o.tls &&
-               (s.tls = ictl_tls_client_new(s.o.ca, s.o.cert, s.o.key, err, sizeof err)) ==
+    } else if (s.o.t.tls &&
+               (s.tls = ictl_tls_client_new(s.o.t.ca, s.o.t.cert, s.o.t.key, err, sizeof err)) ==
                    NULL) {
         ictl_error(err);
     } else {

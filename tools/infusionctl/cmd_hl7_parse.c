@@ -19,8 +19,6 @@
 #include "infusionctl.h"
 
 /* Files larger than this are refused as unusable (many messages of the maximum size). */
-#define MAX_FILE_BYTES (64U * 1024U * 1024U)
-
 static const char parse_usage[] =
     "usage: infusionctl hl7 parse FILE [--json]\n"
     "\n"
@@ -47,44 +45,6 @@ struct parse_ctx {
 
 /* ---- output helpers --------------------------------------------------------------------------- */
 
-/* Length of the valid UTF-8 sequence at p[0..n), 0 when invalid. */
-static size_t utf8_len(const unsigned char *p, size_t n)
-{
-    size_t need;
-    size_t i;
-    uint32_t cp;
-
-    if (p[0] < 0x80U) {
-        return 1;
-    }
-    if (p[0] >= 0xC2U && p[0] <= 0xDFU) {
-        need = 2;
-        cp = p[0] & 0x1FU;
-    } else if (p[0] >= 0xE0U && p[0] <= 0xEFU) {
-        need = 3;
-        cp = p[0] & 0x0FU;
-    } else if (p[0] >= 0xF0U && p[0] <= 0xF4U) {
-        need = 4;
-        cp = p[0] & 0x07U;
-    } else {
-        return 0;
-    }
-    if (n < need) {
-        return 0;
-    }
-    for (i = 1; i < need; i++) {
-        if ((p[i] & 0xC0U) != 0x80U) {
-            return 0;
-        }
-        cp = (cp << 6) | (p[i] & 0x3FU);
-    }
-    if ((need == 3 && (cp < 0x800U || (cp >= 0xD800U && cp <= 0xDFFFU))) ||
-        (need == 4 && (cp < 0x10000U || cp > 0x10FFFFU))) {
-        return 0;
-    }
-    return need;
-}
-
 /* A JSON string; control characters escaped, invalid UTF-8 as U+FFFD. */
 static void json_string(const char *s, size_t n)
 {
@@ -102,7 +62,7 @@ static void json_string(const char *s, size_t n)
         } else if (c < 0x20U || c == 0x7FU) {
             (void)printf("\\u%04x", (unsigned)c);
             i++;
-        } else if ((l = utf8_len(p + i, n - i)) == 0U) {
+        } else if ((l = ictl_utf8_seq_len(p + i, n - i)) == 0U) {
             (void)fputs("\\ufffd", stdout);
             i++;
         } else {
@@ -322,9 +282,10 @@ static void text_message_ok(struct parse_ctx *ctx, size_t index, const struct hl
 }
 
 /* One message at file offset `at`: parse, check, print. */
-static void one_message(struct parse_ctx *ctx, const char *text, size_t len, size_t at,
+static void one_message(void *parse_ctx, const char *text, size_t len, size_t at,
                         hl7_status frame_status)
 {
+    struct parse_ctx *ctx = parse_ctx;
     struct hl7_msg m;
     struct hl7_error err;
     hl7_status st = frame_status;
@@ -379,95 +340,6 @@ static void one_message(struct parse_ctx *ctx, const char *text, size_t len, siz
                  err.message);
 }
 
-/* ---- splitting a file into messages ---------------------------------------------------------- */
-
-static void split_mllp(struct parse_ctx *ctx, const char *data, size_t len, char *frame_buf)
-{
-    struct hl7_mllp_deframer d;
-    size_t pos = 0;
-
-    hl7_mllp_deframer_init(&d, frame_buf, HL7_MAX_MESSAGE_BYTES);
-    while (pos < len) {
-        size_t used = 0;
-        hl7_mllp_event ev;
-        struct hl7_view frame;
-        hl7_status st = hl7_mllp_feed(&d, data + pos, len - pos, 0, &used, &ev, &frame);
-        pos += used;
-        if (st == HL7_ERR_TOO_LARGE) {
-            one_message(ctx, NULL, 0, pos, st);
-        } else if (st == HL7_OK && ev == HL7_MLLP_FRAME) {
-            /* The frame ends at its FS, pos - 1; it started frame.len bytes before. */
-            one_message(ctx, frame.ptr, frame.len, pos - 1U - frame.len, HL7_OK);
-        }
-    }
-    if (hl7_mllp_in_frame(&d)) {
-        /* A last frame that never ended: report it, do not drop it silently. */
-        size_t n = d.len;
-        one_message(ctx, d.buf, n, len - n, HL7_OK);
-    }
-}
-
-static bool blank_line(const char *p, size_t n)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        if (p[i] != ' ' && p[i] != '\t') {
-            return false;
-        }
-    }
-    return true;
-}
-
-static void split_text(struct parse_ctx *ctx, const char *data, size_t len)
-{
-    size_t pos = 0;
-    size_t msg_start = 0;
-    bool in_msg = false;
-
-    while (pos < len) {
-        size_t eol = pos;
-        size_t next;
-        while (eol < len && data[eol] != '\r' && data[eol] != '\n') {
-            eol++;
-        }
-        next = eol;
-        if (next < len && data[next] == '\r' && next + 1U < len && data[next + 1U] == '\n') {
-            next += 2U;
-        } else if (next < len) {
-            next++;
-        }
-        if (blank_line(data + pos, eol - pos)) {
-            if (in_msg) {
-                one_message(ctx, data + msg_start, pos - msg_start, msg_start, HL7_OK);
-                in_msg = false;
-            }
-        } else if (eol - pos >= 3U && memcmp(data + pos, "MSH", 3) == 0 && in_msg) {
-            one_message(ctx, data + msg_start, pos - msg_start, msg_start, HL7_OK);
-            msg_start = pos;
-        } else if (!in_msg) {
-            in_msg = true;
-            msg_start = pos;
-        }
-        pos = next;
-    }
-    if (in_msg) {
-        one_message(ctx, data + msg_start, len - msg_start, msg_start, HL7_OK);
-    }
-}
-
-static bool blank_line_or_terminators(const char *p, size_t n)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r' && p[i] != '\n') {
-            return false;
-        }
-    }
-    return true;
-}
-
 /* MLLP framed when a start block is followed by "MSH" (a VT inside a value is only data). */
 static bool looks_framed(const char *data, size_t len)
 {
@@ -489,40 +361,6 @@ static bool looks_framed(const char *data, size_t len)
 
 /* ---- the command ------------------------------------------------------------------------------ */
 
-/* The whole file in a malloc'd buffer; NULL after printing why. */
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf;
-    size_t n = 0;
-
-    if (f == NULL) {
-        ictl_error2("cannot open", path);
-        return NULL;
-    }
-    buf = malloc(MAX_FILE_BYTES + 1U);
-    if (buf == NULL) {
-        (void)fclose(f);
-        ictl_error("out of memory");
-        return NULL;
-    }
-    n = fread(buf, 1, MAX_FILE_BYTES + 1U, f);
-    if (ferror(f) != 0) {
-        ictl_error2("cannot read", path);
-        (void)fclose(f);
-        free(buf);
-        return NULL;
-    }
-    (void)fclose(f);
-    if (n > MAX_FILE_BYTES) {
-        ictl_error2("file larger than 64 MiB:", path);
-        free(buf);
-        return NULL;
-    }
-    *len = n;
-    return buf;
-}
-
 static int unusable_json(const char *path, const char *why)
 {
     (void)fputs("{\"usable\":false,\"file\":", stdout);
@@ -535,8 +373,8 @@ static int unusable_json(const char *path, const char *why)
 
 int ictl_cmd_hl7_parse(int argc, char *const *argv)
 {
-    static const struct ictl_optdef defs[] = {{"--json", false}};
-    struct ictl_parsed a;
+    static const struct cli_optdef defs[] = {{"--json", false}};
+    struct cli_parsed a;
     struct parse_ctx ctx;
     char *data;
     char *frame_buf = NULL;
@@ -559,11 +397,11 @@ int ictl_cmd_hl7_parse(int argc, char *const *argv)
     memset(&ctx, 0, sizeof ctx);
     ctx.json = a.seen[0];
     ctx.first_json_message = true;
-    data = read_file(a.pos[0], &len);
+    data = ictl_hl7_read_file(a.pos[0], &len);
     if (data == NULL) {
         return ctx.json ? unusable_json(a.pos[0], "cannot read the file") : ICTL_EXIT_USAGE;
     }
-    if (blank_line_or_terminators(data, len)) {
+    if (ictl_hl7_is_blank(data, len)) {
         free(data);
         ictl_error2("no HL7 message in", a.pos[0]);
         return ctx.json ? unusable_json(a.pos[0], "no HL7 message in the file") : ICTL_EXIT_USAGE;
@@ -587,9 +425,9 @@ int ictl_cmd_hl7_parse(int argc, char *const *argv)
             (void)fputs(",\"messages\":[", stdout);
         }
         if (is_mllp) {
-            split_mllp(&ctx, data, len, frame_buf);
+            ictl_hl7_split_mllp(data, len, frame_buf, one_message, &ctx);
         } else {
-            split_text(&ctx, data, len);
+            ictl_hl7_split_text(data, len, one_message, &ctx);
         }
         if (ctx.json) {
             (void)printf("],\"parsed\":%zu,\"malformed\":%zu}\n", ctx.n_messages - ctx.n_bad,

@@ -98,10 +98,23 @@ static bool load_ca(SSL_CTX *ctx, const char *ca_path, char *err, size_t n_err)
     return true;
 }
 
+/* The context set up, wrapped; on failure (freed) NULL with the reason in err. */
+static struct ictl_tls *tls_of(SSL_CTX *ctx, char *err, size_t n_err)
+{
+    struct ictl_tls *tls = malloc(sizeof *tls);
+
+    if (tls == NULL) {
+        (void)snprintf(err, n_err, "%s", "out of memory");
+        SSL_CTX_free(ctx);
+        return NULL;
+    }
+    tls->ctx = ctx;
+    return tls;
+}
+
 struct ictl_tls *ictl_tls_server_new(const char *cert_path, const char *key_path,
                                      const char *ca_path, char *err, size_t n_err)
 {
-    struct ictl_tls *tls;
     SSL_CTX *ctx = ctx_new(TLS_server_method(), err, n_err);
 
     if (ctx == NULL) {
@@ -115,20 +128,12 @@ struct ictl_tls *ictl_tls_server_new(const char *cert_path, const char *key_path
     if (ca_path != NULL) {
         SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
     }
-    tls = malloc(sizeof *tls);
-    if (tls == NULL) {
-        (void)snprintf(err, n_err, "%s", "out of memory");
-        SSL_CTX_free(ctx);
-        return NULL;
-    }
-    tls->ctx = ctx;
-    return tls;
+    return tls_of(ctx, err, n_err);
 }
 
 struct ictl_tls *ictl_tls_client_new(const char *ca_path, const char *cert_path,
                                      const char *key_path, char *err, size_t n_err)
 {
-    struct ictl_tls *tls;
     SSL_CTX *ctx = ctx_new(TLS_client_method(), err, n_err);
     bool is_ok;
 
@@ -151,14 +156,7 @@ struct ictl_tls *ictl_tls_client_new(const char *ca_path, const char *cert_path,
         return NULL;
     }
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
-    tls = malloc(sizeof *tls);
-    if (tls == NULL) {
-        (void)snprintf(err, n_err, "%s", "out of memory");
-        SSL_CTX_free(ctx);
-        return NULL;
-    }
-    tls->ctx = ctx;
-    return tls;
+    return tls_of(ctx, err, n_err);
 }
 
 void ictl_tls_free(struct ictl_tls *tls)
@@ -288,11 +286,25 @@ static ictl_io plain_errno(struct ictl_sock *s, const char *what)
     return ICTL_IO_ERROR;
 }
 
+/* SSL_read/SSL_write take an int: at most 1 GiB per call (a short transfer, as send/recv may). */
+static int ssl_len(size_t n)
+{
+    return n > (size_t)0x40000000 ? 0x40000000 : (int)n;
+}
+
+/* The outcome of SSL_read/SSL_write (ret, called with errno cleared): bytes moved, or why not. */
+static ictl_io ssl_done(struct ictl_sock *s, int ret, size_t *n_done, const char *what)
+{
+    if (ret > 0) {
+        *n_done = (size_t)ret;
+        return ICTL_IO_OK;
+    }
+    return ssl_io(s, ret, what);
+}
+
 ictl_io ictl_sock_read(struct ictl_sock *s, uint8_t *buf, size_t cap, size_t *n_read)
 {
     ssize_t got;
-    int ret;
-    int n_cap = cap > (size_t)0x40000000 ? 0x40000000 : (int)cap;
 
     if (s->ssl == NULL) {
         got = recv(s->fd, buf, cap, 0);
@@ -306,19 +318,12 @@ ictl_io ictl_sock_read(struct ictl_sock *s, uint8_t *buf, size_t cap, size_t *n_
         return plain_errno(s, "read");
     }
     errno = 0;
-    ret = SSL_read(s->ssl, buf, n_cap);
-    if (ret > 0) {
-        *n_read = (size_t)ret;
-        return ICTL_IO_OK;
-    }
-    return ssl_io(s, ret, "TLS read failed");
+    return ssl_done(s, SSL_read(s->ssl, buf, ssl_len(cap)), n_read, "TLS read failed");
 }
 
 ictl_io ictl_sock_write(struct ictl_sock *s, const uint8_t *buf, size_t len, size_t *n_written)
 {
     ssize_t put;
-    int ret;
-    int n_len = len > (size_t)0x40000000 ? 0x40000000 : (int)len;
 
     if (s->ssl == NULL) {
         /* MSG_NOSIGNAL: a peer that went away is an error for this connection, not SIGPIPE. */
@@ -330,12 +335,7 @@ ictl_io ictl_sock_write(struct ictl_sock *s, const uint8_t *buf, size_t len, siz
         return plain_errno(s, "write");
     }
     errno = 0;
-    ret = SSL_write(s->ssl, buf, n_len);
-    if (ret > 0) {
-        *n_written = (size_t)ret;
-        return ICTL_IO_OK;
-    }
-    return ssl_io(s, ret, "TLS write failed");
+    return ssl_done(s, SSL_write(s->ssl, buf, ssl_len(len)), n_written, "TLS write failed");
 }
 
 bool ictl_sock_pending(const struct ictl_sock *s)

@@ -23,8 +23,6 @@
 #include "hl7/pcd.h"
 #include "infusionctl.h"
 
-#define MAX_FILE_BYTES (64U * 1024U * 1024U)
-
 static const char validate_usage[] =
     "usage: infusionctl hl7 validate FILE [--profile P]\n"
     "\n"
@@ -106,115 +104,26 @@ static void one_message(struct validate_ctx *ctx, const char *text, size_t len, 
     }
 }
 
-static void split_mllp(struct validate_ctx *ctx, const char *data, size_t len, char *frame_buf)
+/* The frame-too-large report, or one_message. */
+static void on_message(void *validate_ctx, const char *text, size_t len, size_t at,
+                       hl7_status frame_status)
 {
-    struct hl7_mllp_deframer d;
-    size_t pos = 0;
+    struct validate_ctx *ctx = validate_ctx;
 
-    hl7_mllp_deframer_init(&d, frame_buf, HL7_MAX_MESSAGE_BYTES);
-    while (pos < len) {
-        size_t used = 0;
-        hl7_mllp_event ev;
-        struct hl7_view frame;
-        hl7_status st = hl7_mllp_feed(&d, data + pos, len - pos, 0, &used, &ev, &frame);
-        pos += used;
-        if (st == HL7_ERR_TOO_LARGE) {
-            ctx->n_messages++;
-            ctx->n_invalid++;
-            (void)printf("message %zu (byte %zu): malformed\n  error   frame larger than %u bytes\n",
-                         ctx->n_messages, pos, (unsigned)HL7_MAX_MESSAGE_BYTES);
-        } else if ((st == HL7_OK) && (ev == HL7_MLLP_FRAME)) {
-            one_message(ctx, frame.ptr, frame.len, pos - 1U - frame.len);
-        } else if (used == 0U) {
-            break; /* DEFENSIVE: the deframer always makes progress */
-        }
+    if (frame_status == HL7_ERR_TOO_LARGE) {
+        ctx->n_messages++;
+        ctx->n_invalid++;
+        (void)printf("message %zu (byte %zu): malformed\n  error   frame larger than %u bytes\n",
+                     ctx->n_messages, at, (unsigned)HL7_MAX_MESSAGE_BYTES);
+        return;
     }
-    if (hl7_mllp_in_frame(&d)) {
-        one_message(ctx, d.buf, d.len, len - d.len);
-    }
-}
-
-static bool blank(const char *p, size_t n)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        if ((p[i] != ' ') && (p[i] != '\t') && (p[i] != '\r') && (p[i] != '\n')) {
-            return false;
-        }
-    }
-    return true;
-}
-
-static void split_text(struct validate_ctx *ctx, const char *data, size_t len)
-{
-    size_t pos = 0;
-    size_t msg_start = 0;
-    bool in_msg = false;
-
-    while (pos < len) {
-        size_t eol = pos;
-        size_t next;
-        while ((eol < len) && (data[eol] != '\r') && (data[eol] != '\n')) {
-            eol++;
-        }
-        next = eol;
-        if ((next < len) && (data[next] == '\r') && (next + 1U < len) && (data[next + 1U] == '\n')) {
-            next += 2U;
-        } else if (next < len) {
-            next++;
-        }
-        if (blank(data + pos, eol - pos)) {
-            if (in_msg) {
-                one_message(ctx, data + msg_start, pos - msg_start, msg_start);
-                in_msg = false;
-            }
-        } else if ((eol - pos >= 3U) && (memcmp(data + pos, "MSH", 3) == 0) && in_msg) {
-            one_message(ctx, data + msg_start, pos - msg_start, msg_start);
-            msg_start = pos;
-        } else if (!in_msg) {
-            in_msg = true;
-            msg_start = pos;
-        }
-        pos = next;
-    }
-    if (in_msg) {
-        one_message(ctx, data + msg_start, len - msg_start, msg_start);
-    }
-}
-
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf;
-    size_t n;
-
-    if (f == NULL) {
-        ictl_error2("cannot open", path);
-        return NULL;
-    }
-    buf = malloc(MAX_FILE_BYTES + 1U);
-    if (buf == NULL) {
-        (void)fclose(f);
-        ictl_error("out of memory");
-        return NULL;
-    }
-    n = fread(buf, 1, MAX_FILE_BYTES + 1U, f);
-    if ((ferror(f) != 0) || (n > MAX_FILE_BYTES)) {
-        ictl_error2((n > MAX_FILE_BYTES) ? "file larger than 64 MiB:" : "cannot read", path);
-        (void)fclose(f);
-        free(buf);
-        return NULL;
-    }
-    (void)fclose(f);
-    *len = n;
-    return buf;
+    one_message(ctx, text, len, at);
 }
 
 int ictl_cmd_hl7_validate(int argc, char *const *argv)
 {
-    static const struct ictl_optdef defs[] = {{"--profile", true}};
-    struct ictl_parsed a;
+    static const struct cli_optdef defs[] = {{"--profile", true}};
+    struct cli_parsed a;
     struct validate_ctx ctx;
     char *data;
     char *frame_buf = NULL;
@@ -241,11 +150,11 @@ int ictl_cmd_hl7_validate(int argc, char *const *argv)
         (void)fputs(validate_usage, stderr);
         return ICTL_EXIT_USAGE;
     }
-    data = read_file(a.pos[0], &len);
+    data = ictl_hl7_read_file(a.pos[0], &len);
     if (data == NULL) {
         return ICTL_EXIT_USAGE;
     }
-    if (blank(data, len)) {
+    if (ictl_hl7_is_blank(data, len)) {
         free(data);
         ictl_error2("no HL7 message in", a.pos[0]);
         return ICTL_EXIT_USAGE;
@@ -263,9 +172,9 @@ int ictl_cmd_hl7_validate(int argc, char *const *argv)
         status = ICTL_EXIT_USAGE;
     } else {
         if (frame_buf != NULL) {
-            split_mllp(&ctx, data, len, frame_buf);
+            ictl_hl7_split_mllp(data, len, frame_buf, on_message, &ctx);
         } else {
-            split_text(&ctx, data, len);
+            ictl_hl7_split_text(data, len, on_message, &ctx);
         }
         (void)printf("%zu message%s: %zu with errors, %zu not IHE PCD\n", ctx.n_messages,
                      (ctx.n_messages == 1U) ? "" : "s", ctx.n_invalid, ctx.n_unusable);

@@ -180,8 +180,8 @@ static bool validate_json(const char *path, oi_load_status st, const struct oi_d
 
 static int cmd_validate(int argc, char *const *argv)
 {
-    static const struct ictl_optdef defs[] = {{"--json", false}};
-    struct ictl_parsed a;
+    static const struct cli_optdef defs[] = {{"--json", false}};
+    struct cli_parsed a;
     struct oi_druglib dl;
     struct oi_diag diag;
     oi_load_status st;
@@ -426,8 +426,8 @@ static void list_areas(const struct pump_library *lib)
 
 static int cmd_show(int argc, char *const *argv)
 {
-    static const struct ictl_optdef defs[] = {{"--care-area", true}};
-    struct ictl_parsed a;
+    static const struct cli_optdef defs[] = {{"--care-area", true}};
+    struct cli_parsed a;
     struct oi_druglib dl;
     uint32_t only = 0;
     int status = ICTL_EXIT_OK;

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "cli_args.h"
 #include "pump/pump_ders.h"
 #include "pump/pump_library.h"
 #include "pump/pump_num.h"
@@ -31,30 +32,12 @@ void ictl_error2(const char *msg, const char *detail);
 
 /* ---- args.c: flags ------------------------------------------------------------------------ */
 
-#define ICTL_MAX_OPTS 32
-#define ICTL_MAX_POS 4
-
-struct ictl_optdef {
-    const char *name; /* "--dose" */
-    bool has_value;   /* takes an argument ("--dose 5" or "--dose=5") */
-};
-
-struct ictl_parsed {
-    const char *value[ICTL_MAX_OPTS]; /* argument of a flag that takes one; NULL otherwise */
-    bool seen[ICTL_MAX_OPTS];
-    const char *pos[ICTL_MAX_POS]; /* positional arguments in order */
-    size_t n_pos;
-    bool help; /* -h or --help was given */
-};
-
 /*
- * ictl_args_parse - argv[0..argc) against defs[0..n_defs) (n_defs <= ICTL_MAX_OPTS).
- * Returns true, or false after printing a usage message on stderr: unknown flag, a flag missing
- * its argument, a flag given twice, a value for a flag that takes none, too many positionals.
- * After -h/--help the rest is not looked at (out->help is set, true is returned).
+ * ictl_args_parse - cli_args_parse (cli_args.h: the rules, the usage errors) with infusionctl's
+ * name on its messages.
  */
-bool ictl_args_parse(int argc, char *const *argv, const struct ictl_optdef *defs, size_t n_defs,
-                     struct ictl_parsed *out);
+bool ictl_args_parse(int argc, char *const *argv, const struct cli_optdef *defs, size_t n_defs,
+                     struct cli_parsed *out);
 
 /* The exact value of a number flag: GIVEN, or BAD when the text is not a number the core can
  * represent ("nan", "inf", "1e999", "abc", ""). Never a usage error: the DERS rejects BAD. */
@@ -133,6 +116,10 @@ void ictl_json_array_end(struct ictl_json *j);
 void ictl_json_key(struct ictl_json *j, const char *key);
 /* A string value, escaped; invalid UTF-8 becomes U+FFFD. */
 void ictl_json_string(struct ictl_json *j, const char *s, size_t len);
+
+/* Length of the valid UTF-8 sequence at s[0..n) (n >= 1), 0 when it is not one (overlong,
+ * surrogate, beyond U+10FFFF, cut short). */
+size_t ictl_utf8_seq_len(const unsigned char *s, size_t n);
 void ictl_json_cstring(struct ictl_json *j, const char *s);
 /* An exact number: every digit when it terminates within 18 decimals, else 12 decimals. */
 void ictl_json_q(struct ictl_json *j, struct pump_q q);

@@ -106,8 +106,7 @@ void ictl_json_object_end(struct ictl_json *j) { close_(j, "}"); }
 void ictl_json_array_begin(struct ictl_json *j) { open_(j, "["); }
 void ictl_json_array_end(struct ictl_json *j) { close_(j, "]"); }
 
-/* Length of the valid UTF-8 sequence at s[0..n), 0 when it is not one. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
+size_t ictl_utf8_seq_len(const unsigned char *s, size_t n)
 {
     size_t len;
     size_t i;
@@ -171,7 +170,7 @@ void ictl_json_string(struct ictl_json *j, const char *s, size_t len)
     value_prefix(j);
     puts_(j, "\"");
     while (i < len) {
-        size_t n = utf8_seq(u + i, len - i);
+        size_t n = ictl_utf8_seq_len(u + i, len - i);
         if (n == 0) {
             puts_(j, "\\ufffd");
             i++;

@@ -38,12 +38,12 @@ static const char usage_text[] =
 
 void ictl_error(const char *msg)
 {
-    (void)fprintf(stderr, "infusionctl: %s\n", msg);
+    cli_error("infusionctl", msg);
 }
 
 void ictl_error2(const char *msg, const char *detail)
 {
-    (void)fprintf(stderr, "infusionctl: %s %s\n", msg, detail);
+    cli_error2("infusionctl", msg, detail);
 }
 
 static int usage_error(const char *msg, const char *detail)
