@@ -151,7 +151,7 @@ static void alarm_clear(struct pump_channel *ch, pump_alarm_id id)
 
 /* The cause of a condition alarm is present or not. Event alarms ignore "not present": only an
  * acknowledgement ends them. */
-static void alarm_condition(struct pump_channel *ch, pump_alarm_id id, bool present)
+static void alarm_condition_change(struct pump_channel *ch, pump_alarm_id id, bool present)
 {
     struct pump_alarm *a = &ch->alarms.a[id];
     pump__alarm_kind kind = pump__alarm_kind_of(id);
@@ -165,6 +165,20 @@ static void alarm_condition(struct pump_channel *ch, pump_alarm_id id, bool pres
     a->flags &= (uint8_t)~PUMP_ALARM_F_CONDITION;
     if ((kind == PUMP__ALARM_FOLLOWS) || ((a->flags & PUMP_ALARM_F_ACKED) != 0U)) {
         alarm_clear(ch, id);
+    }
+}
+
+/* Fast path, inlined at every call (about a dozen per tick): nothing can change when the cause
+ * is present and the alarm is already active with its cause flagged (raising again is a no-op),
+ * nor when the cause is absent and the alarm is not active. Only the rest looks the table up. */
+static inline void alarm_condition(struct pump_channel *ch, pump_alarm_id id, bool present)
+{
+    unsigned f = ch->alarms.a[id].flags;
+    bool unchanged = present ? ((f & (PUMP_ALARM_F_ACTIVE | PUMP_ALARM_F_CONDITION)) ==
+                                (PUMP_ALARM_F_ACTIVE | PUMP_ALARM_F_CONDITION))
+                             : ((f & PUMP_ALARM_F_ACTIVE) == 0U);
+    if (!unchanged) {
+        alarm_condition_change(ch, id, present);
     }
 }
 
@@ -195,6 +209,9 @@ static void alarm_silence(struct pump_channel *ch, pump_alarm_id id)
 
 static void alarms_rearm(struct pump_channel *ch)
 {
+    if (ch->alarms.n_active == 0U) {
+        return; /* fast path: only an active alarm can be silenced (cleared = all flags 0) */
+    }
     for (unsigned i = 0; i < (unsigned)PUMP_ALM_COUNT; i++) {
         struct pump_alarm *a = &ch->alarms.a[i];
         if (((a->flags & PUMP_ALARM_F_SILENCED) != 0U) && (ch->now_ms >= a->silenced_until_ms)) {
@@ -208,10 +225,14 @@ static void alarms_rearm(struct pump_channel *ch)
  * clinician clears by resuming, are not counted. */
 static bool stop_cause_present(const struct pump_channel *ch, bool latching_only)
 {
+    if (ch->alarms.n_active == 0U) {
+        return false; /* fast path: a cause is flagged only on an active alarm */
+    }
     for (unsigned i = 0; i < (unsigned)PUMP_ALM_COUNT; i++) {
         pump_alarm_id id = (pump_alarm_id)i;
-        if ((pump_alarm_effect_of(id) == PUMP_EFFECT_STOP) &&
-            ((ch->alarms.a[i].flags & PUMP_ALARM_F_CONDITION) != 0U) &&
+        /* the flag first: the table is looked up only for an alarm whose cause is present */
+        if (((ch->alarms.a[i].flags & PUMP_ALARM_F_CONDITION) != 0U) &&
+            (pump_alarm_effect_of(id) == PUMP_EFFECT_STOP) &&
             (!latching_only || (pump__alarm_kind_of(id) != PUMP__ALARM_EVENT))) {
             return true;
         }
@@ -779,14 +800,19 @@ static void sense_air(struct pump_channel *ch, const struct pump_sensors *s)
     uint64_t sum = 0U;
     uint32_t *bucket;
     air_advance(ch);
+    if (s->air_bubble_nl > ch->cfg.air_bubble_nl) {
+        pump__ch_alarm_raise(ch, PUMP_ALM_AIR_BUBBLE);
+    }
+    if (s->air_total_nl == 0U) {
+        /* Fast path: after every tick the buckets sum to at most air_accum_nl (above it they
+         * are emptied), and between ticks they only empty: no new air, no alarm. */
+        return;
+    }
     bucket = &ch->air_bucket[ch->air_i_bucket];
     /* saturate: a wrapped bucket would hide the air of a saturated sensor reading */
     *bucket = (s->air_total_nl > UINT32_MAX - *bucket) ? UINT32_MAX : *bucket + s->air_total_nl;
     for (unsigned i = 0; i < PUMP_AIR_BUCKETS; i++) {
         sum += ch->air_bucket[i];
-    }
-    if (s->air_bubble_nl > ch->cfg.air_bubble_nl) {
-        pump__ch_alarm_raise(ch, PUMP_ALM_AIR_BUBBLE);
     }
     if (sum > ch->cfg.air_accum_nl) {
         pump__ch_alarm_raise(ch, PUMP_ALM_AIR_ACCUM);
@@ -916,8 +942,21 @@ static void start_bolus(struct pump_channel *ch, pump_event ev, pump_bolus_kind 
     pump__ch_log(ch, &r);
 }
 
+/* Whether the PCA dose history of the channel's primary carries over to the program being
+ * confirmed: both PCA, the same library entry (id) and the same concentration (the history is in
+ * nL of it). Otherwise the new program starts a fresh history. */
+static bool pca_history_carries(const struct pump_rx *old, const struct pump_rx *next)
+{
+    return (old->mode == (uint8_t)PUMP_MODE_PCA) && (next->mode == (uint8_t)PUMP_MODE_PCA) &&
+           old->has_entry && next->has_entry &&
+           ids_equal(old->entry, old->entry_len, next->entry, next->entry_len) &&
+           old->has_conc && next->has_conc && (old->amount_unit == next->amount_unit) &&
+           (pump_q_cmp(old->amount_per_ml, next->amount_per_ml) == 0);
+}
+
 static void act_confirm(struct pump_channel *ch, const struct pump_cmd *cmd)
 {
+    bool keep_pca = pca_history_carries(&ch->primary, &ch->pending);
     if (is_soft(ch->pending.outcome)) {
         record_override(ch, PUMP_EV_CONFIRM, &ch->pending, &cmd->confirm);
     }
@@ -934,9 +973,13 @@ static void act_confirm(struct pump_channel *ch, const struct pump_cmd *cmd)
     ch->pca_granted = 0U;
     ch->pca_denied = 0U;
     ch->pca_clinician = 0U;
-    ch->pca_has_grant = false;
-    ch->pca_n_hist = 0U;
-    ch->pca_i_hist = 0U;
+    if (!keep_pca) {
+        /* Re-programming the same PCA entry keeps the granted doses and the lockout: stopping
+         * and re-programming must not give the patient a fresh four-hour allowance. */
+        ch->pca_has_grant = false;
+        ch->pca_n_hist = 0U;
+        ch->pca_i_hist = 0U;
+    }
     ch->last_checkpoint_ms = ch->now_ms;
 }
 
@@ -1326,19 +1369,28 @@ static pump_status apply_command(struct pump_channel *ch, pump_event ev, const s
 }
 
 /* Let the core's own events settle: at most an alarm stop, then an end of segment, then the
- * primary's end (each changes the state, so the list cannot repeat). */
-static void settle(struct pump_channel *ch)
+ * primary's end (each changes the state, so the list cannot repeat). Returns the number of
+ * transitions attempted (0: the channel was already settled, nothing changed). */
+static unsigned settle(struct pump_channel *ch)
 {
+    unsigned n_steps = 0U;
+    bool settled = false;
     for (unsigned i = 0; i < 4U; i++) {
         pump_event next = next_core_event(ch);
-        if ((next == PUMP_EV_COUNT) || (pump__fsm_step(ch, next, NULL) != PUMP_OK)) {
+        if (next == PUMP_EV_COUNT) {
+            settled = true; /* nothing has changed since: no need to ask again below */
+            break;
+        }
+        n_steps++;
+        if (pump__fsm_step(ch, next, NULL) != PUMP_OK) {
             break;
         }
     }
-    if (PUMP_NEVER(next_core_event(ch) != PUMP_EV_COUNT)) {
+    if (!settled && PUMP_NEVER(next_core_event(ch) != PUMP_EV_COUNT)) {
         /* DEFENSIVE: unsettled (e.g. a bolus past its target still in BOLUS): fail safe */
         pump__fsm_fault(ch, PUMP_ALM_FAULT, (uint32_t)__LINE__);
     }
+    return n_steps;
 }
 
 pump_status pump_channel_handle(struct pump_channel *ch, const struct pump_cmd *cmd)
@@ -1361,10 +1413,14 @@ pump_status pump_channel_handle(struct pump_channel *ch, const struct pump_cmd *
     was_fault = ch->state == (uint8_t)PUMP_ST_FAULT;
     advance_time(ch, cmd->now_ms);
     st = apply_command(ch, ev, cmd);
-    settle(ch);
-    pump__ch_outputs(ch);
+    /* PUMP_OK: the command's transition ended in pump__fsm_step's set_state, which computed the
+     * outputs; with no core event after it they are current (fast path of every TICK). */
+    if ((settle(ch) != 0U) || (st != PUMP_OK)) {
+        pump__ch_outputs(ch);
+    }
     update_conditions(ch);
-    pump__ch_outputs(ch);
+    /* update_conditions changes neither the state, the rates, the volumes nor the occlusion
+     * alarm: the outputs computed above stand (no second pass). */
     if (!was_fault && (ch->state == (uint8_t)PUMP_ST_FAULT)) {
         return PUMP_ERR_INTERNAL; /* entered FAULT during this command */
     }

@@ -260,6 +260,10 @@ struct pump_channel {
     uint32_t pca_granted;
     uint32_t pca_denied;
     uint32_t pca_clinician;
+    /* The last granted dose (demand or clinician bolus) of the channel's PCA dose history, which
+     * the lockout counts from. The history (these two and the doses in the four-hour window) is
+     * kept across programs of the same library entry and concentration (stop, program, confirm
+     * the same PCA entry again); a program of another entry (or not PCA) starts a fresh one. */
     uint64_t pca_last_grant_ms;
     bool pca_has_grant;
 
@@ -351,8 +355,9 @@ pump_status pump_channel_dose_delivered(const struct pump_channel *ch, struct pu
 /* The volume of the program now delivering (primary, secondary, bolus or KVO) in nL. */
 uint64_t pump_channel_program_volume_nl(const struct pump_channel *ch);
 
-/* Nanolitres of PCA doses counted in the four-hour window ending at now_ms (granted doses plus
- * four hours of basal). */
+/* Nanolitres of PCA doses counted in the four-hour window ending at now_ms (granted doses of the
+ * channel's PCA dose history, including those of earlier programs of the same entry, plus four
+ * hours of the current basal). */
 uint64_t pump_channel_pca_window_nl(const struct pump_channel *ch, uint64_t now_ms);
 
 /* Static names for JSON ("running", "pca_demand", "order_verified", "loading", "lockout");

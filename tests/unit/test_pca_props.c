@@ -5,7 +5,9 @@
  *   P2 in every window of four hours, the granted doses plus four hours of basal never exceed
  *      the four-hour limit;
  *   P3 every demand is recorded, granted or denied with a reason, and the counters agree;
- *   P4 a demand that would exceed the limit is denied (and recorded as four_hour_limit).
+ *   P4 a demand that would exceed the limit is denied (and recorded as four_hour_limit);
+ *   P5 stopping and re-programming the same PCA entry keeps the dose history and the lockout;
+ *      a program of another entry in between starts a fresh history.
  * The checks use the records the core wrote (what a server would see), against the program's
  * figures computed here: dose 1 mg at 1 mg/mL = 1 mL, limit 20 mg = 20 mL (P2 is checked
  * directly from the granted list, independently of the core's window bookkeeping).
@@ -208,12 +210,105 @@ static void test_pca_single_lockout(void **state)
     release_programs();
 }
 
+/* Stop and re-program the same PCA entry (the dose history and the lockout carry over). */
+static void stop_and_restart_morphine(void)
+{
+    assert_int_equal(send_kind(PUMP_EV_STOP), PUMP_OK);
+    assert_int_equal(bch.state, PUMP_ST_IDLE);
+    start_program(PROG(PCA_MORPHINE));
+}
+
+/* Within the lockout of the previous program's dose, a demand on the new program is denied. */
+static void test_pca_reprogram_same_entry_keeps_lockout(void **state)
+{
+    (void)state;
+    bench_init();
+    start_program(PROG(PCA_MORPHINE));
+    assert_int_equal(send_kind(PUMP_EV_PCA_DEMAND), PUMP_OK);
+    uint64_t granted_at = bnow;
+    run_for(60000, 1000); /* the 1 mL dose is infused */
+    assert_int_equal(bch.state, PUMP_ST_RUNNING);
+    stop_and_restart_morphine();
+    assert_true(bch.pca_has_grant);
+    assert_int_equal(bch.pca_last_grant_ms, granted_at);
+    assert_int_equal(pump_channel_pca_window_nl(&bch, bnow), 1000000);
+    assert_int_equal(send_kind(PUMP_EV_PCA_DEMAND), PUMP_ERR_DENIED);
+    const struct pump_log_record *r = last_seen(PUMP_REC_PCA);
+    assert_true(r->code == 0 && r->detail == PUMP_PCA_LOCKOUT);
+    assert_int_equal(r->v2, 1000000);          /* the previous program's dose is in the window */
+    assert_int_equal(r->v3, bnow - granted_at); /* time since that grant */
+    /* the counters are the new program's */
+    assert_int_equal(bch.pca_demands, 1);
+    assert_int_equal(bch.pca_granted, 0);
+    assert_int_equal(bch.pca_denied, 1);
+    run_for(granted_at + 10 * 60000 - bnow, 1000); /* the lockout ends 10 min after the grant */
+    assert_int_equal(send_kind(PUMP_EV_PCA_DEMAND), PUMP_OK);
+    release_programs();
+}
+
+/* Near the four-hour limit, re-programming gives no new allowance: a demand that would exceed
+ * the rolling limit is denied, and the old doses leave the window four hours after them. */
+static void test_pca_reprogram_same_entry_keeps_four_hour_window(void **state)
+{
+    (void)state;
+    bench_init();
+    start_program(PROG(PCA_MORPHINE));
+    uint64_t first = bnow;
+    for (unsigned i = 0; i < 10; i++) { /* 10 clinician boluses of 2 mL: the 20 mL limit */
+        assert_int_equal(send_prog(PUMP_EV_CLINICIAN_BOLUS, PROG(PCA_CLINICIAN), PUMP_OVR_NONE),
+                         PUMP_OK);
+        run_for(2 * 60000, 1000); /* 2 mL at 100 mL/h: 72 s */
+        assert_int_equal(bch.state, PUMP_ST_RUNNING);
+        release_programs();
+    }
+    assert_int_equal(pump_channel_pca_window_nl(&bch, bnow), 20000000);
+    stop_and_restart_morphine();
+    run_for(11 * 60000, 1000); /* past the lockout */
+    assert_int_equal(pump_channel_pca_window_nl(&bch, bnow), 20000000);
+    assert_int_equal(send_kind(PUMP_EV_PCA_DEMAND), PUMP_ERR_DENIED);
+    const struct pump_log_record *r = last_seen(PUMP_REC_PCA);
+    assert_true(r->code == 0 && r->detail == PUMP_PCA_FOUR_HOUR && r->v2 == 20000000);
+    /* a clinician bolus is held to the same window */
+    assert_int_equal(send_prog(PUMP_EV_CLINICIAN_BOLUS, PROG(PCA_CLINICIAN), PUMP_OVR_NONE),
+                     PUMP_ERR_DENIED);
+    assert_true(last_seen(PUMP_REC_PCA)->detail == PUMP_PCA_FOUR_HOUR);
+    /* four hours after the first bolus it has left the window: 18 mL + 1 mL fits */
+    run_for(first + WINDOW_MS - bnow, 1000);
+    assert_int_equal(pump_channel_pca_window_nl(&bch, bnow), 18000000);
+    assert_int_equal(send_kind(PUMP_EV_PCA_DEMAND), PUMP_OK);
+    release_programs();
+}
+
+/* A program of another entry in between starts a fresh history: the next PCA program has an
+ * empty window and no lockout. */
+static void test_pca_other_entry_starts_fresh_history(void **state)
+{
+    (void)state;
+    bench_init();
+    start_program(PROG(PCA_MORPHINE));
+    assert_int_equal(send_kind(PUMP_EV_PCA_DEMAND), PUMP_OK);
+    run_for(60000, 1000);
+    assert_int_equal(send_kind(PUMP_EV_STOP), PUMP_OK);
+    start_program(PROG(SALINE_100));
+    assert_false(bch.pca_has_grant);
+    assert_int_equal(pump_channel_pca_window_nl(&bch, bnow), 0);
+    assert_int_equal(send_kind(PUMP_EV_STOP), PUMP_OK);
+    start_program(PROG(PCA_MORPHINE));
+    assert_false(bch.pca_has_grant);
+    assert_int_equal(pump_channel_pca_window_nl(&bch, bnow), 0);
+    assert_int_equal(send_kind(PUMP_EV_PCA_DEMAND), PUMP_OK); /* within 10 min, but fresh */
+    release_programs();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pca_single_lockout),
         cmocka_unit_test(test_pca_lockout_and_four_hour_limit_hold),
         cmocka_unit_test(test_pca_with_basal_counts_basal),
+        cmocka_unit_test(test_pca_reprogram_same_entry_keeps_lockout),
+        cmocka_unit_test(test_pca_reprogram_same_entry_keeps_four_hour_window),
+        cmocka_unit_test(test_pca_other_entry_starts_fresh_history),
     };
     return cmocka_run_group_tests(tests, load_library, free_library);
 }
