@@ -22,6 +22,11 @@ struct ctx {
 };
 
 static const struct pump_unit unit_none = {0U, 0U, 0U, 0U};
+/* pump_q_int(n) for the constants the rules use: the same values, without a call each time. */
+static const struct pump_q q_0 = {0, 1};
+static const struct pump_q q_1 = {1, 1};
+static const struct pump_q q_60 = {60, 1};
+static const struct pump_q q_100 = {100, 1};
 
 /* The first reason found is the one reported; later ones would only repeat the verdict. */
 static void invalid(struct ctx *c, pump_reason why, pump_input in)
@@ -32,52 +37,56 @@ static void invalid(struct ctx *c, pump_reason why, pump_input in)
     }
 }
 
-static void violation(struct ctx *c, const struct pump_violation *v)
-{
-    if (c->r->n_violations < (uint32_t)PUMP_DERS_MAX_VIOLATIONS) {
-        c->r->violations[c->r->n_violations] = *v;
-        c->r->n_violations++;
-    }
-}
-
+/* Written in place: the violation is built in its slot, not copied there. */
 static void add_violation(struct ctx *c, pump_limit lim, pump_outcome o, pump_bound b,
                           pump_value_unit vu, struct pump_unit u, struct pump_q value,
                           struct pump_q bound_value)
 {
-    struct pump_violation v;
-    v.limit = (uint8_t)lim;
-    v.outcome = (uint8_t)o;
-    v.bound = (uint8_t)b;
-    v.vunit = (uint8_t)vu;
-    v.unit = u;
-    v.value = value;
-    v.bound_value = bound_value;
-    violation(c, &v);
+    struct pump_violation *v;
+    if (c->r->n_violations >= (uint32_t)PUMP_DERS_MAX_VIOLATIONS) {
+        return;
+    }
+    v = &c->r->violations[c->r->n_violations];
+    c->r->n_violations++;
+    v->limit = (uint8_t)lim;
+    v->outcome = (uint8_t)o;
+    v->bound = (uint8_t)b;
+    v->vunit = (uint8_t)vu;
+    v->unit = u;
+    v->value = value;
+    v->bound_value = bound_value;
 }
 
 /* Limits: strictly beyond a bound alerts; equal is inside (ders-rules.md, "Boundaries"). Hard
- * bounds are looked at first so each limit yields its most severe violation only. */
-static void check_limits(struct ctx *c, pump_limit lim, const struct pump_limits *l,
+ * bounds are looked at first so each limit yields its most severe violation only: hard min,
+ * hard max, soft min, soft max, each only when present (written out: this runs several times
+ * per check). */
+static inline void check_limits(struct ctx *c, pump_limit lim, const struct pump_limits *l,
                          struct pump_q v, pump_value_unit vu, struct pump_unit u)
 {
-    static const pump_outcome outcome_of[PUMP_BOUND_COUNT] = {PUMP_HARD_LOW, PUMP_SOFT_LOW,
-                                                              PUMP_SOFT_HIGH, PUMP_HARD_HIGH};
-    static const unsigned order[PUMP_BOUND_COUNT] = {PUMP_HARD_MIN, PUMP_HARD_MAX, PUMP_SOFT_MIN,
-                                                     PUMP_SOFT_MAX};
-    unsigned k;
-    for (k = 0; k < (unsigned)PUMP_BOUND_COUNT; k++) {
-        unsigned b = order[k];
-        int cmp;
-        if (((l->present >> b) & 1U) == 0U) {
-            continue;
-        }
-        cmp = pump_q_cmp(v, l->bound[b]);
-        if (((b == (unsigned)PUMP_HARD_MIN) || (b == (unsigned)PUMP_SOFT_MIN)) ? (cmp < 0)
-                                                                              : (cmp > 0)) {
-            add_violation(c, lim, outcome_of[b], (pump_bound)b, vu, u, v, l->bound[b]);
-            return;
-        }
+    unsigned present = l->present;
+    pump_bound b;
+    pump_outcome o;
+    if ((((present >> (unsigned)PUMP_HARD_MIN) & 1U) != 0U) &&
+        (pump__q_cmp(v, l->bound[PUMP_HARD_MIN]) < 0)) {
+        b = PUMP_HARD_MIN;
+        o = PUMP_HARD_LOW;
+    } else if ((((present >> (unsigned)PUMP_HARD_MAX) & 1U) != 0U) &&
+               (pump__q_cmp(v, l->bound[PUMP_HARD_MAX]) > 0)) {
+        b = PUMP_HARD_MAX;
+        o = PUMP_HARD_HIGH;
+    } else if ((((present >> (unsigned)PUMP_SOFT_MIN) & 1U) != 0U) &&
+               (pump__q_cmp(v, l->bound[PUMP_SOFT_MIN]) < 0)) {
+        b = PUMP_SOFT_MIN;
+        o = PUMP_SOFT_LOW;
+    } else if ((((present >> (unsigned)PUMP_SOFT_MAX) & 1U) != 0U) &&
+               (pump__q_cmp(v, l->bound[PUMP_SOFT_MAX]) > 0)) {
+        b = PUMP_SOFT_MAX;
+        o = PUMP_SOFT_HIGH;
+    } else {
+        return;
     }
+    add_violation(c, lim, o, b, vu, u, v, l->bound[b]);
 }
 
 /* A value that must be a positive number when given. Returns 1 when given and usable. */
@@ -86,7 +95,7 @@ static int usable(struct ctx *c, const struct pump_value *v, pump_input in)
     if (v->state == (uint8_t)PUMP_V_ABSENT) {
         return 0;
     }
-    if ((v->state != (uint8_t)PUMP_V_GIVEN) || (pump_q_sign(v->q) <= 0)) {
+    if ((v->state != (uint8_t)PUMP_V_GIVEN) || (pump__q_sign(v->q) <= 0)) {
         invalid(c, PUMP_R_NOT_POSITIVE, in);
         return 0;
     }
@@ -112,17 +121,28 @@ static void not_for_mode(struct ctx *c, const struct pump_value *v, pump_input i
 
 /* Arithmetic that cannot represent its result exactly makes the program invalid: judging a
  * rounded number could flip an outcome (ders-rules.md, "Numbers"). */
-static int q_mul(struct ctx *c, struct pump_q a, struct pump_q b, struct pump_q *out)
+static inline int q_mul(struct ctx *c, struct pump_q a, struct pump_q b, struct pump_q *out)
 {
-    if (pump_q_mul(a, b, out) != PUMP_OK) {
+    /* The common case inline (pump_internal.h); pump_q_mul decides the rest. */
+    if ((pump__q_mul_plain(a, b, out) == 0) && (pump_q_mul(a, b, out) != PUMP_OK)) {
         invalid(c, PUMP_R_TOO_LARGE, PUMP_IN_NONE);
         return 0;
     }
     return 1;
 }
 
-static int q_div(struct ctx *c, struct pump_q a, struct pump_q b, struct pump_q *out)
+static inline int q_div(struct ctx *c, struct pump_q a, struct pump_q b, struct pump_q *out)
 {
+    /* a / b = a x (1/b) with the sign on the numerator, as pump_q_div does; b == 0 and products
+     * that need reducing go to pump_q_div itself. */
+    struct pump_q inv;
+    if (b.num != 0) {
+        inv.num = (b.num < 0) ? -b.den : b.den;
+        inv.den = (b.num < 0) ? -b.num : b.num;
+        if (pump__q_mul_plain(a, inv, out) != 0) {
+            return 1;
+        }
+    }
     if (pump_q_div(a, b, out) != PUMP_OK) {
         invalid(c, PUMP_R_TOO_LARGE, PUMP_IN_NONE);
         return 0;
@@ -153,7 +173,7 @@ static void check_patient(struct ctx *c)
 /* Weight for a /kg unit, BSA for a /m2 unit, 1 otherwise. Returns 0 when it is missing. */
 static int body_factor(struct ctx *c, struct pump_unit u, struct pump_q *out)
 {
-    *out = pump_q_int(1);
+    *out = q_1;
     if (u.body == (uint8_t)PUMP_PER_KG) {
         if (c->p->weight_kg.state == (uint8_t)PUMP_V_ABSENT) {
             invalid(c, PUMP_R_MISSING, PUMP_IN_WEIGHT);
@@ -284,20 +304,20 @@ static void check_rate(struct ctx *c, struct pump_q rate)
 {
     c->r->has_rate = true;
     c->r->rate_ml_h = rate;
-    if (pump_q_cmp(rate, c->area->rate_min_ml_h) < 0) {
+    if (pump__q_cmp(rate, c->area->rate_min_ml_h) < 0) {
         /* The pump cannot run that slowly: the program is impossible, not merely unsafe. */
         invalid(c, PUMP_R_RATE_BELOW_MIN, PUMP_IN_RATE);
         c->r->reason_value = rate;
         c->r->reason_bound = c->area->rate_min_ml_h;
     }
-    if (pump_q_cmp(rate, c->area->rate_max_ml_h) > 0) {
+    if (pump__q_cmp(rate, c->area->rate_max_ml_h) > 0) {
         add_violation(c, PUMP_LIM_RATE, PUMP_HARD_HIGH, PUMP_HARD_MAX, PUMP_VU_ML_H, unit_none,
                       rate, c->area->rate_max_ml_h);
     }
     /* The entry's ceiling is a second violation only when it is a tighter bound: the same
      * number twice would only repeat the first. */
-    if ((c->e != NULL) && c->e->has_max_rate && (pump_q_cmp(rate, c->e->max_rate_ml_h) > 0) &&
-        (pump_q_cmp(c->e->max_rate_ml_h, c->area->rate_max_ml_h) < 0)) {
+    if ((c->e != NULL) && c->e->has_max_rate && (pump__q_cmp(rate, c->e->max_rate_ml_h) > 0) &&
+        (pump__q_cmp(c->e->max_rate_ml_h, c->area->rate_max_ml_h) < 0)) {
         add_violation(c, PUMP_LIM_RATE, PUMP_HARD_HIGH, PUMP_HARD_MAX, PUMP_VU_ML_H, unit_none,
                       rate, c->e->max_rate_ml_h);
     }
@@ -312,8 +332,8 @@ static void vtbi_figures(struct ctx *c)
     }
     c->r->has_volume = true;
     c->r->volume_ml = c->p->vtbi_ml.q;
-    if (c->r->has_rate && (pump_q_sign(c->r->rate_ml_h) > 0) &&
-        q_mul(c, c->p->vtbi_ml.q, pump_q_int(60), &minutes) &&
+    if (c->r->has_rate && (pump__q_sign(c->r->rate_ml_h) > 0) &&
+        q_mul(c, c->p->vtbi_ml.q, q_60, &minutes) &&
         q_div(c, minutes, c->r->rate_ml_h, &minutes)) {
         c->r->has_duration = true;
         c->r->duration_min = minutes;
@@ -338,17 +358,17 @@ static void check_titration(struct ctx *c, struct pump_q dose, struct pump_unit 
         if (!has) {
             continue;
         }
-        if (pump_q_sign(factor) > 0) {
+        if (pump__q_sign(factor) > 0) {
             /* (100 + pct) / 100, derived at load */
             if (!q_mul(c, c->p->current_dose.q, factor, &bound)) {
                 continue;
             }
-        } else if (!q_add(c, pct, pump_q_int(100), &bound) ||
+        } else if (!q_add(c, pct, q_100, &bound) ||
                    !q_mul(c, c->p->current_dose.q, bound, &bound) ||
-                   !q_div(c, bound, pump_q_int(100), &bound)) {
+                   !q_div(c, bound, q_100, &bound)) {
             continue;
         }
-        if (pump_q_cmp(dose, bound) > 0) {
+        if (pump__q_cmp(dose, bound) > 0) {
             add_violation(c, PUMP_LIM_TITRATION, is_hard ? PUMP_HARD_HIGH : PUMP_SOFT_HIGH,
                           is_hard ? PUMP_HARD_MAX : PUMP_SOFT_MAX, PUMP_VU_UNIT, u, dose, bound);
             return;
@@ -376,7 +396,7 @@ static void judge_continuous(struct ctx *c)
     check_titration(c, p->dose.q, e->dosing_unit);
     /* rate = dose x body x (60 when per minute) in mL of concentration k */
     if (q_mul(c, p->dose.q, body, &rate) &&
-        ((e->dosing_unit.time != (uint8_t)PUMP_TIME_MIN) || q_mul(c, rate, pump_q_int(60), &rate)) &&
+        ((e->dosing_unit.time != (uint8_t)PUMP_TIME_MIN) || q_mul(c, rate, q_60, &rate)) &&
         volume_for(c, rate, (pump_amount)e->dosing_unit.amount, &k, &rate)) {
         check_rate(c, rate);
         vtbi_figures(c);
@@ -418,7 +438,7 @@ static int timing(struct ctx *c, struct pump_q volume, bool is_bolus)
     }
     if (has_rate) {
         if ((usable(c, &p->rate_ml_h, PUMP_IN_RATE) == 0) ||
-            !q_mul(c, volume, pump_q_int(60), &t) || !q_div(c, t, p->rate_ml_h.q, &t)) {
+            !q_mul(c, volume, q_60, &t) || !q_div(c, t, p->rate_ml_h.q, &t)) {
             return 0;
         }
         c->r->duration_min = t;
@@ -439,7 +459,7 @@ static int timing(struct ctx *c, struct pump_q volume, bool is_bolus)
     }
     c->r->duration_min = t;
     c->r->has_duration = true;
-    if (q_mul(c, volume, pump_q_int(60), &t) && q_div(c, t, c->r->duration_min, &t)) {
+    if (q_mul(c, volume, q_60, &t) && q_div(c, t, c->r->duration_min, &t)) {
         check_rate(c, t);
     }
     return 1;
@@ -457,7 +477,7 @@ static void check_container(struct ctx *c, struct pump_q volume, const struct co
     } else {
         return; /* a per-mL standard concentration has no container */
     }
-    if (pump_q_cmp(volume, *cap) > 0) {
+    if (pump__q_cmp(volume, *cap) > 0) {
         add_violation(c, PUMP_LIM_VOLUME, PUMP_HARD_HIGH, PUMP_HARD_MAX, PUMP_VU_ML, unit_none,
                       volume, *cap);
     }
@@ -470,8 +490,8 @@ static void check_dose_rate(struct ctx *c, struct pump_q total)
     struct pump_q factor;
     struct pump_q body;
     struct pump_q v;
-    struct pump_q per = (e->dose_rate_unit.time == (uint8_t)PUMP_TIME_H) ? pump_q_int(60)
-                                                                        : pump_q_int(1);
+    struct pump_q per = (e->dose_rate_unit.time == (uint8_t)PUMP_TIME_H) ? q_60
+                                                                        : q_1;
     if (!e->has_dose_rate || !c->r->has_duration ||
         (pump_amount_factor((pump_amount)e->dosing_unit.amount,
                             (pump_amount)e->dose_rate_unit.amount, &factor) != PUMP_OK) ||
@@ -569,7 +589,7 @@ static void judge_pca_settings(struct ctx *c)
                      PUMP_VU_MIN, unit_none);
     }
     /* A basal of 0 means none: allowed, and not held against a basal minimum. */
-    if ((p->pca_basal.state == (uint8_t)PUMP_V_GIVEN) && (pump_q_sign(p->pca_basal.q) == 0)) {
+    if ((p->pca_basal.state == (uint8_t)PUMP_V_GIVEN) && (pump__q_sign(p->pca_basal.q) == 0)) {
         /* no basal */
     } else if (usable(c, &p->pca_basal, PUMP_IN_PCA_BASAL) != 0) {
         check_limits(c, PUMP_LIM_BASAL, &e->pca_basal_limits, p->pca_basal.q,
@@ -630,8 +650,8 @@ static void judge_basic(struct ctx *c)
         return;
     }
     check_rate(c, p->rate_ml_h.q);
-    if (c->area->has_basic_max && (pump_q_cmp(p->rate_ml_h.q, c->area->basic_max_rate_ml_h) > 0) &&
-        (pump_q_cmp(c->area->basic_max_rate_ml_h, c->area->rate_max_ml_h) < 0)) {
+    if (c->area->has_basic_max && (pump__q_cmp(p->rate_ml_h.q, c->area->basic_max_rate_ml_h) > 0) &&
+        (pump__q_cmp(c->area->basic_max_rate_ml_h, c->area->rate_max_ml_h) < 0)) {
         add_violation(c, PUMP_LIM_RATE, PUMP_HARD_HIGH, PUMP_HARD_MAX, PUMP_VU_ML_H, unit_none,
                       p->rate_ml_h.q, c->area->basic_max_rate_ml_h);
     }
@@ -824,7 +844,7 @@ pump_status pump_ders_check(const struct pump_library *lib, const struct pump_pr
     res->has_rate = false;
     res->has_volume = false;
     res->has_duration = false;
-    res->rate_ml_h = pump_q_int(0);
+    res->rate_ml_h = q_0;
     res->volume_ml = res->rate_ml_h;
     res->duration_min = res->rate_ml_h;
     c.lib = lib;

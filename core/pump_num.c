@@ -85,16 +85,9 @@ pump_status pump_q_mul(struct pump_q a, struct pump_q b, struct pump_q *out)
     if (out == NULL) {
         return PUMP_ERR_INVAL;
     }
-    if ((a.num == 0) || (b.num == 0)) {
-        *out = pump_q_int(0);
-        return PUMP_OK;
-    }
-    /* Fast path: when the plain product fits, it is exact as it is; reducing costs two gcds and
-     * is only needed to make room. */
-    if (!__builtin_mul_overflow(a.num, b.num, &num) && !__builtin_mul_overflow(a.den, b.den, &den) &&
-        (num != INT64_MIN)) {
-        out->num = num;
-        out->den = den;
+    /* Fast path (pump_internal.h): a zero factor, or plain products that fit, are exact as they
+     * are; reducing costs two gcds and is only needed to make room. */
+    if (pump__q_mul_plain(a, b, out) != 0) {
         return PUMP_OK;
     }
     /* Inputs may be unreduced results themselves: reduce each, then across, so an overflow is
@@ -183,19 +176,10 @@ pump_status pump_q_sub(struct pump_q a, struct pump_q b, struct pump_q *out)
 
 int pump_q_cmp(struct pump_q a, struct pump_q b)
 {
-    /* Both |num| and den are below 2^63, so each product fits in 127 bits. */
-    pump__i128 l = (pump__i128)a.num * (pump__i128)b.den;
-    pump__i128 r = (pump__i128)b.num * (pump__i128)a.den;
-    if (l < r) {
-        return -1;
-    }
-    return (l > r) ? 1 : 0;
+    return pump__q_cmp(a, b);
 }
 
 int pump_q_sign(struct pump_q a)
 {
-    if (a.num < 0) {
-        return -1;
-    }
-    return (a.num > 0) ? 1 : 0;
+    return pump__q_sign(a);
 }
