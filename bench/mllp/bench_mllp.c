@@ -80,7 +80,7 @@ struct conn {
     size_t out_off;  /* < msg_len while a send is in progress */
     char ack[ACK_BUF_BYTES];
     size_t ack_len;
-    uint64_t n_todo; /* messages this connection still has to send */
+    uint64_t n_to_send; /* messages this connection still has to send */
     uint64_t seq;    /* number in the current message's MSH-10 */
     uint64_t t_send_ns;
     int is_waiting;  /* a message is in flight */
@@ -237,8 +237,8 @@ static int on_readable(struct run *r, struct conn *c, uint64_t *next_seq)
         r->lat_ns[r->n_lat++] = t - c->t_send_ns;
         c->is_waiting = 0;
         c->ack_len = 0;
-        if (c->n_todo > 0) {
-            c->n_todo--;
+        if (c->n_to_send > 0) {
+            c->n_to_send--;
             start_send(r, c, (*next_seq)++);
         }
     } else if (c->ack_len == ACK_BUF_BYTES) {
@@ -266,8 +266,8 @@ static int drive(struct run *r, struct pollfd *pf)
 
     for (i = 0; i < r->n_conns; i++) {
         struct conn *c = &r->conns[i];
-        if (c->n_todo > 0) {
-            c->n_todo--;
+        if (c->n_to_send > 0) {
+            c->n_to_send--;
             start_send(r, c, next_seq++);
         }
     }
@@ -360,7 +360,7 @@ int main(int argc, char **argv)
         }
         memcpy(c->msg, tmpl, tmpl_len);
         c->msg_len = tmpl_len;
-        c->n_todo = (uint64_t)n_msgs / r.n_conns + (k < (uint64_t)n_msgs % r.n_conns ? 1U : 0U);
+        c->n_to_send = (uint64_t)n_msgs / r.n_conns + (k < (uint64_t)n_msgs % r.n_conns ? 1U : 0U);
     }
     t0 = now_ns();
     if (drive(&r, pf) != 0) {
