@@ -114,3 +114,54 @@ const struct pump_value *pump_program_value(const struct pump_program *prog, pum
     }
     return (const struct pump_value *)(const void *)((const char *)prog + value_offsets[in]);
 }
+
+/* Copy text (NUL-terminated) after the first pos bytes of buf. */
+static pump_status put_text(char *buf, size_t cap, size_t pos, const char *text)
+{
+    size_t n = 0;
+    while (text[n] != '\0') {
+        n++;
+    }
+    if ((pos + n + 1U) > cap) {
+        buf[0] = '\0';
+        return PUMP_ERR_FULL;
+    }
+    __builtin_memcpy(&buf[pos], text, n + 1U);
+    return PUMP_OK;
+}
+
+pump_status pump_violation_unit_format(const struct pump_violation *v, char *buf, size_t cap)
+{
+    pump_status st;
+    size_t len = 0;
+    if ((v == NULL) || (buf == NULL) || (cap == 0U)) {
+        return PUMP_ERR_INVAL;
+    }
+    switch ((pump_value_unit)v->vunit) {
+    case PUMP_VU_UNIT:
+        return pump_unit_format(v->unit, buf, cap);
+    case PUMP_VU_UNIT_PER_H:
+        st = pump_unit_format(v->unit, buf, cap);
+        if (st != PUMP_OK) {
+            return st;
+        }
+        while (buf[len] != '\0') {
+            len++;
+        }
+        return put_text(buf, cap, len, "/h");
+    case PUMP_VU_KG:
+        return put_text(buf, cap, 0, "kg");
+    case PUMP_VU_M2:
+        return put_text(buf, cap, 0, "m2");
+    case PUMP_VU_ML_H:
+        return put_text(buf, cap, 0, "mL/h");
+    case PUMP_VU_MIN:
+        return put_text(buf, cap, 0, "min");
+    case PUMP_VU_ML:
+        return put_text(buf, cap, 0, "mL");
+    case PUMP_VU_NONE:
+    default:
+        buf[0] = '\0';
+        return PUMP_OK;
+    }
+}

@@ -460,34 +460,8 @@ static const char *reason_text(uint8_t r)
 
 static void violation_unit(const struct pump_violation *v, char *buf, size_t cap)
 {
-    char u[PUMP_UNIT_TEXT_MAX];
-    switch ((pump_value_unit)v->vunit) {
-    case PUMP_VU_UNIT:
-        unit_text(v->unit, buf, cap);
-        return;
-    case PUMP_VU_KG:
-        (void)snprintf(buf, cap, "kg");
-        return;
-    case PUMP_VU_M2:
-        (void)snprintf(buf, cap, "m2");
-        return;
-    case PUMP_VU_ML_H:
-        (void)snprintf(buf, cap, "mL/h");
-        return;
-    case PUMP_VU_MIN:
-        (void)snprintf(buf, cap, "min");
-        return;
-    case PUMP_VU_ML:
-        (void)snprintf(buf, cap, "mL");
-        return;
-    case PUMP_VU_UNIT_PER_H:
-        unit_text(v->unit, u, sizeof u);
-        (void)snprintf(buf, cap, "%s/h", u);
-        return;
-    case PUMP_VU_NONE:
-    default:
-        buf[0] = '\0';
-        return;
+    if (pump_violation_unit_format(v, buf, cap) != PUMP_OK) {
+        (void)snprintf(buf, cap, "?");
     }
 }
 

@@ -224,6 +224,11 @@ const char *pump_input_str(pump_input in);
 const struct pump_value *pump_program_value(const struct pump_program *prog, pump_input in);
 struct pump_value *pump_program_value_mut(struct pump_program *prog, pump_input in);
 
+/* The unit a violation's value and bound are in, as text ("mcg/kg/min", "mL/h", "mg/h" for a
+ * per-hour PCA basal, "" for none), NUL-terminated in buf. PUMP_OK, PUMP_ERR_FULL (buf too
+ * small; buf is then ""), PUMP_ERR_INVAL (NULL, cap 0 or a corrupt unit). */
+pump_status pump_violation_unit_format(const struct pump_violation *v, char *buf, size_t cap);
+
 /* Parse a program mode name ("loading"). PUMP_OK or PUMP_ERR_INVAL. */
 pump_status pump_prog_mode_parse(const char *text, size_t len, pump_prog_mode *out);
 

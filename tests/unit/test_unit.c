@@ -7,6 +7,7 @@
 
 #include <cmocka.h>
 
+#include "pump/pump_ders.h"
 #include "pump/pump_unit.h"
 
 static struct pump_unit parse_ok(const char *text)
@@ -114,6 +115,37 @@ static void test_format_errors_and_equality(void **state)
     assert_int_equal(pump_unit_format(corrupt, small, sizeof small), PUMP_ERR_INVAL);
 }
 
+/* The unit a DERS violation is reported in: one mapping, used by infusionctl and pumpd's panel. */
+static void test_violation_unit_text(void **state)
+{
+    (void)state;
+    struct pump_violation v;
+    char buf[32];
+    char tiny[3];
+    memset(&v, 0, sizeof v);
+    v.unit = parse_ok("mcg/kg/min");
+    v.vunit = (uint8_t)PUMP_VU_UNIT;
+    assert_int_equal(pump_violation_unit_format(&v, buf, sizeof buf), PUMP_OK);
+    assert_string_equal(buf, "mcg/kg/min");
+    v.unit = parse_ok("mg");
+    v.vunit = (uint8_t)PUMP_VU_UNIT_PER_H;
+    assert_int_equal(pump_violation_unit_format(&v, buf, sizeof buf), PUMP_OK);
+    assert_string_equal(buf, "mg/h");
+    v.vunit = (uint8_t)PUMP_VU_ML_H;
+    assert_int_equal(pump_violation_unit_format(&v, buf, sizeof buf), PUMP_OK);
+    assert_string_equal(buf, "mL/h");
+    v.vunit = (uint8_t)PUMP_VU_KG;
+    assert_int_equal(pump_violation_unit_format(&v, buf, sizeof buf), PUMP_OK);
+    assert_string_equal(buf, "kg");
+    v.vunit = (uint8_t)PUMP_VU_NONE;
+    assert_int_equal(pump_violation_unit_format(&v, buf, sizeof buf), PUMP_OK);
+    assert_string_equal(buf, "");
+    v.vunit = (uint8_t)PUMP_VU_ML_H;
+    assert_int_equal(pump_violation_unit_format(&v, tiny, sizeof tiny), PUMP_ERR_FULL);
+    assert_string_equal(tiny, "");
+    assert_int_equal(pump_violation_unit_format(NULL, buf, sizeof buf), PUMP_ERR_INVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -122,6 +154,7 @@ int main(void)
         cmocka_unit_test(test_misspellings_rejected),
         cmocka_unit_test(test_families_never_convert),
         cmocka_unit_test(test_format_errors_and_equality),
+        cmocka_unit_test(test_violation_unit_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

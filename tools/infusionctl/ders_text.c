@@ -172,19 +172,11 @@ static void add_quoted(struct ictl_text *t, const char *s, size_t n)
 
 void ictl_violation_unit_text(const struct pump_violation *v, struct ictl_text *t)
 {
-    switch ((pump_value_unit)v->vunit) {
-    case PUMP_VU_UNIT: ictl_text_unit(t, v->unit); break;
-    case PUMP_VU_UNIT_PER_H:
-        ictl_text_unit(t, v->unit);
-        ictl_text_add(t, "/h");
-        break;
-    case PUMP_VU_KG: ictl_text_add(t, "kg"); break;
-    case PUMP_VU_M2: ictl_text_add(t, "m2"); break;
-    case PUMP_VU_ML_H: ictl_text_add(t, "mL/h"); break;
-    case PUMP_VU_MIN: ictl_text_add(t, "min"); break;
-    case PUMP_VU_ML: ictl_text_add(t, "mL"); break;
-    case PUMP_VU_NONE:
-    default: break;
+    char u[PUMP_UNIT_TEXT_MAX + 8];
+    if (pump_violation_unit_format(v, u, sizeof u) == PUMP_OK) {
+        ictl_text_add(t, u);
+    } else {
+        ictl_text_add(t, "?");
     }
 }
 
