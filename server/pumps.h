@@ -1,0 +1,21 @@
+/*
+ * pumps.h - the server side of pump protocol v1 (docs/pump-protocol.md): presence, state
+ * snapshots, event batches (stored once per (pump_id, seq) in a group commit, then event_ack up to
+ * the last seq with no gap before it), replies (handed to orders.c).
+ */
+#ifndef SRV_PUMPS_H
+#define SRV_PUMPS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct srv;
+
+/* One MQTT message (topic under cfg.topic_prefix). Bad input is logged and dropped. */
+void pumps_on_message(struct srv *s, const char *topic, const void *payload, size_t len);
+/* The broker connection (re)opened. */
+void pumps_on_connected(struct srv *s);
+/* A pump id as the protocol allows: 1-64 of A-Z a-z 0-9 - _ . */
+bool pumps_id_valid(const char *id, size_t len);
+
+#endif
