@@ -306,6 +306,11 @@ bool pcd__is_nm(const char *s)
     return (digits > 0U) && (s[i] == '\0');
 }
 
+bool hl7_pcd_is_nm(const char *s)
+{
+    return (s != NULL) && pcd__is_nm(s);
+}
+
 bool pcd__parse_u32(const char *s, uint32_t *out)
 {
     uint64_t v = 0;
@@ -1151,6 +1156,13 @@ void pcd__b_unit_field(struct hl7_builder *b, const char *ucum)
     (void)hl7_build_fieldz(b, ucum);
     (void)hl7_build_componentz(b, ucum);
     (void)hl7_build_componentz(b, "UCUM");
+}
+
+void hl7_pcd_build_unit(struct hl7_builder *b, const char *ucum)
+{
+    if ((b != NULL) && (ucum != NULL)) {
+        pcd__b_unit_field(b, ucum);
+    }
 }
 
 hl7_pcd_status pcd__b_finish(struct hl7_builder *b, size_t *len)

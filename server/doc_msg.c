@@ -173,26 +173,10 @@ static void copy_opt(char *dst, size_t cap, const char *src)
     }
 }
 
+/* An unsigned decimal that fits an NM field of the builders. */
 static bool is_decimal(const char *s)
 {
-    size_t i = 0;
-    size_t digits = 0;
-
-    if (s == NULL) {
-        return false;
-    }
-    while ((s[i] >= '0') && (s[i] <= '9')) {
-        i++;
-        digits++;
-    }
-    if (s[i] == '.') {
-        i++;
-        while ((s[i] >= '0') && (s[i] <= '9')) {
-            i++;
-            digits++;
-        }
-    }
-    return (digits > 0U) && (s[i] == '\0') && (i < HL7_PCD_NUM_MAX);
+    return hl7_pcd_is_nm(s) && (s[0] != '+') && (s[0] != '-') && (strlen(s) < HL7_PCD_NUM_MAX);
 }
 
 /* A drug-library dose unit ("mcg/kg/min", "units/h") in UCUM ("ug/kg/min", "[iU]/h"); false

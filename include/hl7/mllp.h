@@ -80,4 +80,28 @@ void hl7_mllp_abort_frame(struct hl7_mllp_deframer *d);
  */
 hl7_status hl7_mllp_frame(const char *msg, size_t len, char *out, size_t cap, size_t *out_len);
 
+/* ---- messages in a file ------------------------------------------------------------------ */
+
+/* Nothing but spaces, tabs and line ends in p[0..n). */
+bool hl7_is_blank(const char *p, size_t n);
+/* Whether data holds a VT byte: a file of MLLP frames rather than text. */
+bool hl7_is_mllp_file(const char *data, size_t len);
+
+/* One message found at byte offset `at`. st is HL7_ERR_TOO_LARGE (text NULL) for an MLLP frame
+ * longer than the frame buffer, else HL7_OK; text may be blank (the caller decides). */
+typedef void (*hl7_message_fn)(void *ctx, const char *text, size_t len, size_t at, hl7_status st);
+
+/*
+ * hl7_split_messages - every message of data[0..len), as infusionctl and ehrsim read files: MLLP
+ * frames when the data holds a VT (bytes outside frames ignored; a last frame that never ended is
+ * still reported; frame_buf of cap bytes assembles one frame), else text in which a blank line or
+ * a line starting with "MSH" begins the next message. Returns the number of calls made.
+ */
+size_t hl7_split_messages(const char *data, size_t len, char *frame_buf, size_t cap,
+                          hl7_message_fn fn, void *ctx);
+/* The two halves, for a caller that decides the form itself. */
+size_t hl7_split_mllp(const char *data, size_t len, char *frame_buf, size_t cap,
+                      hl7_message_fn fn, void *ctx);
+size_t hl7_split_text(const char *data, size_t len, hl7_message_fn fn, void *ctx);
+
 #endif

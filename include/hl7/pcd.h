@@ -193,6 +193,15 @@ struct hl7_pcd_patient {
 
 /* Everywhere: a string "" means "not sent"; builders never write an empty optional part. */
 
+/* ---- pieces for builders outside hl7/ (ehrsim's orders, infusiond's documentation) ---------- */
+
+/* Whether s is an NM value as the PCD builders and decoders take it: an optional sign, digits, an
+ * optional fraction, at least one digit (s may be NULL: false). */
+bool hl7_pcd_is_nm(const char *s);
+/* Writes a units field as every PCD builder does: "code^RefID^MDC^ucum^ucum^UCUM" when the MDC
+ * table has an emittable unit for ucum, else "ucum^ucum^UCUM". */
+void hl7_pcd_build_unit(struct hl7_builder *b, const char *ucum);
+
 /* ---- profile identification ----------------------------------------------------------------- */
 
 typedef enum {

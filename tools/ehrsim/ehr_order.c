@@ -10,6 +10,7 @@
 #include "hl7/hl7.h"
 #include "hl7/mdc.h"
 #include "hl7/mllp.h"
+#include "hl7/pcd.h"
 
 /* The PCD-03 profile of standards.md §2.7 (MSH-21). */
 #define PCD03_OID "1.3.6.1.4.1.19376.1.6.1.3.1"
@@ -299,28 +300,6 @@ ehr_status ehr_order_from_entry(const struct pump_library *lib, uint32_t i_entry
 
 /* ---- the builder ---------------------------------------------------------------------------- */
 
-/* A unit CWE (a new field) as the hl7 library's own builders write units: MDC + UCUM when the
- * MDC table has a confirmed code for exactly this UCUM unit, else the UCUM triplet alone. */
-static void build_unit(struct hl7_builder *b, const char *ucum)
-{
-    const struct hl7_mdc_term *t = hl7_mdc_unit_by_ucum(ucum, strlen(ucum));
-
-    if (t != NULL && hl7_mdc_emit_code(t) && strcmp(t->ucum, ucum) == 0) {
-        char num[16];
-        (void)snprintf(num, sizeof num, "%u", (unsigned)t->code);
-        (void)hl7_build_fieldz(b, num);
-        (void)hl7_build_componentz(b, t->refid);
-        (void)hl7_build_componentz(b, "MDC");
-        (void)hl7_build_componentz(b, ucum);
-        (void)hl7_build_componentz(b, ucum);
-        (void)hl7_build_componentz(b, "UCUM");
-        return;
-    }
-    (void)hl7_build_fieldz(b, ucum);
-    (void)hl7_build_componentz(b, ucum);
-    (void)hl7_build_componentz(b, "UCUM");
-}
-
 static void build_mdc(struct hl7_builder *b, hl7_mdc_id id)
 {
     const struct hl7_mdc_term *t = hl7_mdc_term(id);
@@ -394,21 +373,21 @@ static void build_rxg(struct hl7_builder *b, const struct ehr_order *o)
     (void)hl7_build_fieldz(b, o->vtbi_ml);        /* RXG-5 */
     (void)hl7_build_empty_fields(b, 1);           /* RXG-6 */
     if (o->vtbi_ml[0] != '\0') {
-        build_unit(b, "mL");                      /* RXG-7 */
+        hl7_pcd_build_unit(b, "mL");                      /* RXG-7 */
     } else {
         (void)hl7_build_empty_fields(b, 1);
     }
     (void)hl7_build_empty_fields(b, 7);           /* RXG-8..14 */
     (void)hl7_build_fieldz(b, o->dose);           /* RXG-15 */
-    build_unit(b, o->dose_ucum);                  /* RXG-16 */
+    hl7_pcd_build_unit(b, o->dose_ucum);                  /* RXG-16 */
     if (o->strength[0] == '\0') {
         return;
     }
     (void)hl7_build_fieldz(b, o->strength);       /* RXG-17 */
-    build_unit(b, o->strength_ucum);              /* RXG-18 */
+    hl7_pcd_build_unit(b, o->strength_ucum);              /* RXG-18 */
     (void)hl7_build_empty_fields(b, 4);           /* RXG-19..22 */
     (void)hl7_build_fieldz(b, o->strength_volume_ml); /* RXG-23 */
-    build_unit(b, "mL");                          /* RXG-24 */
+    hl7_pcd_build_unit(b, "mL");                          /* RXG-24 */
 }
 
 static void build_tq1_rxr(struct hl7_builder *b, const struct ehr_order *o)
@@ -450,7 +429,7 @@ static void build_param(struct hl7_builder *b, unsigned seq, hl7_mdc_id id, cons
     build_mdc(b, id);
     (void)hl7_build_empty_fields(b, 1);           /* OBX-4 */
     (void)hl7_build_fieldz(b, value);             /* OBX-5 */
-    build_unit(b, ucum);                          /* OBX-6 */
+    hl7_pcd_build_unit(b, ucum);                          /* OBX-6 */
     (void)hl7_build_empty_fields(b, 4);           /* OBX-7..10 */
     (void)hl7_build_fieldz(b, "R");               /* OBX-11 */
 }
@@ -509,96 +488,29 @@ ehr_status ehr_order_build(const struct ehr_order *o, char *out, size_t cap, siz
 
 /* ---- order files ------------------------------------------------------------------------------ */
 
-static bool is_blank(const char *p, size_t n)
+/* Blank frames and oversized ones carry no order: only real messages reach the caller. */
+struct split_ctx {
+    ehr_message_fn fn;
+    void *ctx;
+    size_t n;
+};
+
+static void on_split(void *arg, const char *text, size_t len, size_t at, hl7_status st)
 {
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r' && p[i] != '\n') {
-            return false;
-        }
+    struct split_ctx *sc = arg;
+    if (st == HL7_OK && text != NULL && !hl7_is_blank(text, len)) {
+        sc->fn(sc->ctx, text, len, at);
+        sc->n++;
     }
-    return true;
-}
-
-static size_t split_mllp(const char *data, size_t len, char *frame_buf, size_t cap,
-                         ehr_message_fn fn, void *ctx)
-{
-    struct hl7_mllp_deframer d;
-    size_t pos = 0;
-    size_t n = 0;
-
-    hl7_mllp_deframer_init(&d, frame_buf, cap);
-    while (pos < len) {
-        size_t used = 0;
-        hl7_mllp_event ev = HL7_MLLP_NEED_MORE;
-        struct hl7_view frame = {NULL, 0};
-        hl7_status st = hl7_mllp_feed(&d, data + pos, len - pos, 0, &used, &ev, &frame);
-        if (st == HL7_OK && ev == HL7_MLLP_FRAME && !is_blank(frame.ptr, frame.len)) {
-            /* The frame ended at the FS, the last byte consumed. */
-            fn(ctx, frame.ptr, frame.len, pos + used - 1U - frame.len);
-            n++;
-        }
-        if (used == 0U) {
-            break; /* DEFENSIVE: the deframer consumes at least one byte per call */
-        }
-        pos += used;
-    }
-    if (hl7_mllp_in_frame(&d) && !is_blank(d.buf, d.len)) {
-        fn(ctx, d.buf, d.len, len - d.len);
-        n++;
-    }
-    return n;
-}
-
-/* Text: a message runs from its first non-blank line to the next blank line or MSH line. */
-static size_t split_text(const char *data, size_t len, ehr_message_fn fn, void *ctx)
-{
-    size_t pos = 0;
-    size_t start = 0;
-    size_t n = 0;
-    bool in_msg = false;
-
-    while (pos < len) {
-        size_t eol = pos;
-        size_t next;
-        bool blank;
-        bool is_msh;
-        while (eol < len && data[eol] != '\r' && data[eol] != '\n') {
-            eol++;
-        }
-        next = (eol < len) ? eol + 1U : eol;
-        if (eol < len && data[eol] == '\r' && next < len && data[next] == '\n') {
-            next++;
-        }
-        blank = is_blank(data + pos, eol - pos);
-        is_msh = (eol - pos >= 3U) && memcmp(data + pos, "MSH", 3) == 0;
-        if (in_msg && (blank || is_msh)) {
-            fn(ctx, data + start, pos - start, start);
-            n++;
-            in_msg = false;
-        }
-        if (!in_msg && !blank) {
-            in_msg = true;
-            start = pos;
-        }
-        pos = next;
-    }
-    if (in_msg) {
-        fn(ctx, data + start, len - start, start);
-        n++;
-    }
-    return n;
 }
 
 size_t ehr_split_messages(const char *data, size_t len, char *frame_buf, size_t cap,
                           ehr_message_fn fn, void *ctx)
 {
-    if (data == NULL || fn == NULL) {
+    struct split_ctx sc = {fn, ctx, 0};
+    if (fn == NULL) {
         return 0;
     }
-    if (memchr(data, HL7_MLLP_VT, len) != NULL) {
-        return (frame_buf != NULL) ? split_mllp(data, len, frame_buf, cap, fn, ctx) : 0U;
-    }
-    return split_text(data, len, fn, ctx);
+    (void)hl7_split_messages(data, len, frame_buf, cap, on_split, &sc);
+    return sc.n;
 }

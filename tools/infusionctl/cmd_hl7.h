@@ -25,20 +25,4 @@ int ictl_cmd_hl7_validate(int argc, char *const *argv); /* cmd_hl7_validate.c */
 /* The whole file (at most 64 MiB) in a malloc'd buffer; NULL after printing why. */
 char *ictl_hl7_read_file(const char *path, size_t *len);
 
-/* Nothing but spaces, tabs and line ends: no message in p[0..n). */
-bool ictl_hl7_is_blank(const char *p, size_t n);
-
-/* One message found at file offset `at`. frame_status is HL7_ERR_TOO_LARGE (text NULL) for an
- * MLLP frame over HL7_MAX_MESSAGE_BYTES, else HL7_OK. */
-typedef void (*ictl_hl7_message_fn)(void *ctx, const char *text, size_t len, size_t at,
-                                    hl7_status frame_status);
-
-/* Every MLLP frame of data[0..len), and a last frame that never ended; frame_buf holds
- * HL7_MAX_MESSAGE_BYTES. */
-void ictl_hl7_split_mllp(const char *data, size_t len, char *frame_buf,
-                         ictl_hl7_message_fn on_message, void *ctx);
-
-/* Plain text: a blank line, or a line starting with "MSH", begins the next message. */
-void ictl_hl7_split_text(const char *data, size_t len, ictl_hl7_message_fn on_message, void *ctx);
-
 #endif

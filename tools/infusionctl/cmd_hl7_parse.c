@@ -401,7 +401,7 @@ int ictl_cmd_hl7_parse(int argc, char *const *argv)
     if (data == NULL) {
         return ctx.json ? unusable_json(a.pos[0], "cannot read the file") : ICTL_EXIT_USAGE;
     }
-    if (ictl_hl7_is_blank(data, len)) {
+    if (hl7_is_blank(data, len)) {
         free(data);
         ictl_error2("no HL7 message in", a.pos[0]);
         return ctx.json ? unusable_json(a.pos[0], "no HL7 message in the file") : ICTL_EXIT_USAGE;
@@ -425,9 +425,9 @@ int ictl_cmd_hl7_parse(int argc, char *const *argv)
             (void)fputs(",\"messages\":[", stdout);
         }
         if (is_mllp) {
-            ictl_hl7_split_mllp(data, len, frame_buf, one_message, &ctx);
+            hl7_split_mllp(data, len, frame_buf, HL7_MAX_MESSAGE_BYTES, one_message, &ctx);
         } else {
-            ictl_hl7_split_text(data, len, one_message, &ctx);
+            hl7_split_text(data, len, one_message, &ctx);
         }
         if (ctx.json) {
             (void)printf("],\"parsed\":%zu,\"malformed\":%zu}\n", ctx.n_messages - ctx.n_bad,

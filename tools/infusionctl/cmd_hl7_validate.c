@@ -154,7 +154,7 @@ int ictl_cmd_hl7_validate(int argc, char *const *argv)
     if (data == NULL) {
         return ICTL_EXIT_USAGE;
     }
-    if (ictl_hl7_is_blank(data, len)) {
+    if (hl7_is_blank(data, len)) {
         free(data);
         ictl_error2("no HL7 message in", a.pos[0]);
         return ICTL_EXIT_USAGE;
@@ -172,9 +172,9 @@ int ictl_cmd_hl7_validate(int argc, char *const *argv)
         status = ICTL_EXIT_USAGE;
     } else {
         if (frame_buf != NULL) {
-            ictl_hl7_split_mllp(data, len, frame_buf, on_message, &ctx);
+            hl7_split_mllp(data, len, frame_buf, HL7_MAX_MESSAGE_BYTES, on_message, &ctx);
         } else {
-            ictl_hl7_split_text(data, len, on_message, &ctx);
+            hl7_split_text(data, len, on_message, &ctx);
         }
         (void)printf("%zu message%s: %zu with errors, %zu not IHE PCD\n", ctx.n_messages,
                      (ctx.n_messages == 1U) ? "" : "s", ctx.n_invalid, ctx.n_unusable);
