@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "fleet.h"
+#include "mqtt_pump.h"
 #include "pumpd.h"
 
 static const char fleet_usage[] =
@@ -26,7 +27,10 @@ static const char fleet_usage[] =
     "  --tick-ms MS      control loop period of every pump (default: each scenario's own)\n"
     "\n"
     "exit status: 0 done, 1 an expectation failed or a pump stopped, 2 usage error or unusable\n"
-    "scenario\n";
+    "scenario\n"
+    "\n"
+    "With --broker HOST:PORT the pumps run in real time on an MQTT broker instead (pumpd fleet\n"
+    "--broker H:P --help).\n";
 
 enum { O_COUNT_, O_MIX, O_DURATION, O_TICK, O_N };
 
@@ -173,6 +177,9 @@ int pd_cmd_fleet(int argc, char *const *argv)
     uint64_t duration_ms = 3600000;
     uint64_t tick_ms = 0;
 
+    if (pd_fleet_wants_broker(argc, argv)) {
+        return pd_cmd_fleet_broker(argc, argv); /* real time on a broker: cmd_broker_fleet.c */
+    }
     if (!pd_args_parse(argc, argv, fleet_opts, O_N, &a)) {
         (void)fputs(fleet_usage, stderr);
         return PD_EXIT_USAGE;

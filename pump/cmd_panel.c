@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "load.h"
+#include "mqtt_pump.h"
 #include "names.h"
 #include "pumpd.h"
 #include "scenario.h"
@@ -22,11 +23,14 @@
 
 static const char panel_usage[] =
     "usage: pumpd panel --library FILE [--care-area ID] [--weight-kg KG] [--data-dir DIR]\n"
-    "                   [--pump-id ID]\n"
+    "                   [--pump-id ID] [--broker HOST:PORT [--topic-prefix P] [--resend-s S]]\n"
     "\n"
     "Program a simulated pump by hand: one command per line on stdin (type \"help\"), answers\n"
     "on stdout. Simulated time moves only with \"wait\". Without --library, --data-dir must hold\n"
     "an active library.\n"
+    "With --broker the pump is on an MQTT broker (pump protocol v1) in real time: it takes\n"
+    "programs from the server (\"confirm\"/\"decline\" answer them), \"wait\" lets real time\n"
+    "pass while it serves the network.\n"
     "exit status: 0 at \"quit\" or end of input, 2 usage error or unusable library\n";
 
 static const char help_text[] =
@@ -49,11 +53,11 @@ static const char help_text[] =
     "  wait DURATION                     let time pass (\"30s\", \"10m\", \"1h\")\n"
     "  status | clear-program | help | quit\n";
 
-enum { O_LIBRARY, O_AREA, O_WEIGHT, O_DATA_DIR, O_PUMP_ID, O_N };
+enum { O_LIBRARY, O_AREA, O_WEIGHT, O_DATA_DIR, O_PUMP_ID, O_BROKER, O_TOPIC, O_RESEND, O_N };
 
 static const struct cli_optdef panel_opts[O_N] = {
     {"--library", true}, {"--care-area", true}, {"--weight-kg", true}, {"--data-dir", true},
-    {"--pump-id", true},
+    {"--pump-id", true}, {"--broker", true}, {"--topic-prefix", true}, {"--resend-s", true},
 };
 
 #define FIELD_MAX 32
@@ -75,6 +79,7 @@ struct panel {
     char vtbi[FIELD_MAX];
     char pca[4][FIELD_MAX];
     bool quit;
+    struct broker_panel *net; /* --broker: the pump is on the network (cmd_broker_panel.c) */
 };
 
 /* ---- output helpers --------------------------------------------------------------------------- */
@@ -699,6 +704,11 @@ static void cmd_wait(struct panel *pn, const char *arg)
         (void)printf("wait needs a duration such as 30s, 10m, 1h\n");
         return;
     }
+    if (pn->net != NULL) {
+        broker_panel_wait(pn->net, ms); /* real time, serving the network */
+        print_status(pn);
+        return;
+    }
     sim_pump_advance_to(pn->pump, pn->pump->now_ms + ms);
     print_status(pn);
 }
@@ -819,7 +829,8 @@ static int panel_loop(struct panel *pn)
             (void)printf("pump> ");
         }
         (void)fflush(stdout);
-        if (fgets(line, sizeof line, stdin) == NULL) {
+        if (pn->net != NULL ? !broker_panel_read_line(pn->net, line, sizeof line)
+                            : fgets(line, sizeof line, stdin) == NULL) {
             break;
         }
         len = strlen(line);
@@ -833,7 +844,13 @@ static int panel_loop(struct panel *pn)
         if (n == 0 || w[0][0] == '#') {
             continue;
         }
+        if (pn->net != NULL) {
+            broker_panel_sync(pn->net); /* the pump clock up to now before the command */
+        }
         dispatch(pn, w, n);
+        if (pn->net != NULL) {
+            broker_panel_sync(pn->net); /* publish what the command changed */
+        }
         if (pn->pump->failed) {
             pd_error2("the pump stopped:", pn->pump->error);
             return PD_EXIT_FAILED;
@@ -905,8 +922,31 @@ int pd_cmd_panel(int argc, char *const *argv)
     if (a.seen[O_WEIGHT]) {
         (void)snprintf(pn.weight, sizeof pn.weight, "%s", a.value[O_WEIGHT]);
     }
-    if (!sim_pump_init(&pump, &cfg, has_dd ? dd.last_time_ms : 0, has_dd ? dd.next_seq : 1,
-                       has_dd && sim_pump_dd_interrupted(&dd))) {
+    if (a.seen[O_BROKER]) {
+        uint64_t resend_s = 10;
+        if (a.seen[O_RESEND] && !pd_parse_uint("--resend-s", a.value[O_RESEND], 1, 3600,
+                                               &resend_s)) {
+            pn.net = NULL;
+        } else {
+            pn.net = broker_panel_open(a.value[O_BROKER],
+                                       a.seen[O_TOPIC] ? a.value[O_TOPIC] : "infusion/v1",
+                                       resend_s * 1000U, a.seen[O_AREA] ? a.value[O_AREA] : NULL,
+                                       &cfg, has_dd ? &dd : NULL, has_dd ? dd.last_time_ms : 0,
+                                       has_dd ? dd.next_seq : 1,
+                                       has_dd && sim_pump_dd_interrupted(&dd));
+        }
+        if (pn.net != NULL) {
+            pn.pump = broker_panel_pump(pn.net);
+            if (a.seen[O_AREA]) {
+                cmd_area(&pn, a.value[O_AREA]);
+            }
+            status = panel_loop(&pn);
+            broker_panel_close(pn.net);
+        } else {
+            status = PD_EXIT_USAGE;
+        }
+    } else if (!sim_pump_init(&pump, &cfg, has_dd ? dd.last_time_ms : 0,
+                              has_dd ? dd.next_seq : 1, has_dd && sim_pump_dd_interrupted(&dd))) {
         pd_error(pump.error);
         status = PD_EXIT_USAGE;
     } else {
