@@ -43,8 +43,10 @@ static void now_dtm(char *out, size_t cap)
     struct hl7_dtm d;
     size_t len = 0;
     out[0] = '\0';
-    if (hl7_dtm_from_unix_ms(srv_now_ms(), 0, false, &d) == HL7_OK) {
-        (void)hl7_dtm_format(&d, out, cap, &len);
+    /* hl7_dtm_format writes len bytes, no NUL. */
+    if (hl7_dtm_from_unix_ms(srv_now_ms(), 0, false, &d) == HL7_OK &&
+        hl7_dtm_format(&d, out, cap - 1, &len) == HL7_OK) {
+        out[len] = '\0';
     }
 }
 
@@ -727,9 +729,13 @@ static void send_ack_o15(struct srv *s, struct frame_work *w, bool committed)
         if (!committed) {
             (void)hl7_pcd_reply_add_error(r, 207, 0, "the order could not be stored; send again");
         }
-        if (hl7_pcd_ack_o15_build(r, buf, 8192, &len) == HL7_PCD_OK) {
+        hl7_pcd_status bst = hl7_pcd_ack_o15_build(r, buf, 8192, &len);
+        if (bst == HL7_PCD_OK) {
             mllp_conn_send(w->conn, buf, len);
             srv_hist_add(&s->metrics.order_to_ack_us, srv_mono_us() - w->t0_us);
+        } else {
+            srv_log(SRV_LOG_ERROR, "orders", "cannot build the ACK^O15 of %s (%s)",
+                    w->order->msh.control_id, hl7_pcd_status_str(bst));
         }
     }
     free(r);
