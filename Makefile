@@ -1,5 +1,6 @@
 # OpenInfusion - the entry points of the README.
-#   make demo    the main job (today: validate the example library, run DERS checks)
+#   make demo    the main job: the example library and DERS checks, then the live system
+#                (broker, infusiond, simulated pumps, EHR simulator) until Ctrl-C
 #   make check   build everything (gcc -Werror, clang ASan+UBSan + fuzzers) and run all tests
 #   make fuzz    run every fuzz target for FUZZ_SECONDS each (default 60)
 #   make bench   build optimised and run the benchmarks
@@ -33,6 +34,7 @@ check: test-gcc test-asan
 
 demo: build-gcc
 	@sh scripts/demo build/gcc
+	@sh scripts/demo-live build/gcc
 
 fuzz: build-asan
 	@sh scripts/fuzz build/asan $(FUZZ_SECONDS)

@@ -26,9 +26,10 @@ if [ ! -x "$CTL" ]; then
 fi
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/oi-it.XXXXXX") || exit 1
 # A script that starts background servers adds each one's PID to PIDS: on exit they are
-# stopped by PID and $TMP is removed.
+# stopped by PID and $TMP is removed (KEEP_TMP=DIR keeps a copy of it there, for debugging).
 PIDS=""
 cleanup() {
+    [ -n "${KEEP_TMP:-}" ] && { cp -r "$TMP" "$KEEP_TMP" 2>/dev/null; }
     for p in $PIDS; do
         kill "$p" 2>/dev/null
     done

@@ -17,66 +17,19 @@ if [ $# -ne 1 ]; then
 fi
 TESTS=$1
 
-PG_BIN=${PG_BIN:-}
-if [ -z "$PG_BIN" ]; then
-    for d in /usr/lib/postgresql/*/bin; do
-        [ -x "$d/initdb" ] && PG_BIN=$d
-    done
-fi
-if [ -z "$PG_BIN" ] || [ ! -x "$PG_BIN/initdb" ] || [ ! -x "$PG_BIN/pg_ctl" ]; then
-    echo "SKIP: PostgreSQL server binaries not found (/usr/lib/postgresql/*/bin; set PG_BIN)"
-    exit 77
-fi
-
-as_pg() {
-    if [ "$(id -u)" -eq 0 ]; then
-        runuser -u postgres -- "$@"
-    else
-        "$@"
-    fi
-}
-if [ "$(id -u)" -eq 0 ] && ! id postgres >/dev/null 2>&1; then
-    echo "SKIP: running as root and there is no postgres account for initdb"
-    exit 77
-fi
-
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/oi-pg.XXXXXX") || exit 1
-chmod 755 "$TMP"
-PGDATA_DIR="$TMP/data"
-SOCK="$TMP/sock"
-mkdir "$SOCK"
-[ "$(id -u)" -eq 0 ] && chown postgres "$SOCK" "$TMP"
-PID=""
-
+. "$(dirname "$0")/pg_lib.sh"
 cleanup() {
-    if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
-        as_pg "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" -m fast -w stop >/dev/null 2>&1 || kill "$PID"
-    fi
+    pg_stop
     rm -rf "$TMP"
 }
 trap cleanup EXIT
 trap 'cleanup; exit 130' INT TERM
+pg_find
+pg_start || exit 1
+echo "postgres $PG_PID at $PG_URL"
 
-# A free port: bind port 0 on loopback and read what the kernel chose.
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-
-if ! as_pg "$PG_BIN/initdb" -D "$PGDATA_DIR" -U oi -A trust -E UTF8 --no-sync \
-        >"$TMP/initdb.log" 2>&1; then
-    echo "FAIL: initdb"
-    sed 's/^/    /' "$TMP/initdb.log" | tail -n 20
-    exit 1
-fi
-# Loopback only; the socket in our directory, not /var/run/postgresql.
-if ! as_pg "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" -l "$TMP/server.log" -w -t 60 \
-        -o "-h 127.0.0.1 -p $PORT -k $SOCK" start >/dev/null 2>&1; then
-    echo "FAIL: postgres did not start"
-    sed 's/^/    /' "$TMP/server.log" | tail -n 20
-    exit 1
-fi
-PID=$(head -n 1 "$PGDATA_DIR/postmaster.pid")
-echo "postgres $PID on 127.0.0.1:$PORT"
-
-OI_TEST_PG_URL="postgresql://oi@127.0.0.1:$PORT/postgres"
+OI_TEST_PG_URL=$PG_URL
 export OI_TEST_PG_URL
 n_fail=0
 n_run=0
@@ -99,11 +52,6 @@ if [ "$n_run" -eq 0 ]; then
     echo "FAIL: no test_store_* binaries in $TESTS"
     exit 1
 fi
-if as_pg "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" -m fast -w stop >/dev/null 2>&1; then
-    PID=""
-else
-    echo "FAIL: pg_ctl stop"
-    n_fail=$((n_fail + 1))
-fi
+pg_stop
 echo "$n_run test binaries, $n_fail failed"
 [ "$n_fail" -eq 0 ]
