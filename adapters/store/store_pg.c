@@ -161,7 +161,28 @@ static const char *const m3_indexes[] = {
     "CREATE INDEX outbox_pending ON outbox (dest, id) WHERE acked_ms IS NULL",
     NULL};
 
-static const char *const *const migrations[] = {m1_tables, m2_append_only, m3_indexes};
+/* Channels as the last snapshot of each pump lists them (as in store_sqlite.c). */
+static const char *const m4_channels[] = {
+    "CREATE VIEW channels AS"
+    " SELECT p.pump_id,"
+    " (c ->> 'channel')::integer AS channel,"
+    " c ->> 'state' AS state,"
+    " c ->> 'mode' AS mode,"
+    " c ->> 'entry' AS entry,"
+    " c ->> 'drug_name' AS drug_name,"
+    " c ->> 'order_id' AS order_id,"
+    " (c ->> 'rate_nl_per_h')::bigint AS rate_nl_per_h,"
+    " (c ->> 'vtbi_remaining_nl')::bigint AS vtbi_remaining_nl,"
+    " (c ->> 'channel_volume_nl')::bigint AS channel_volume_nl,"
+    " p.patient_id, p.care_area, p.state_ms"
+    " FROM pumps p CROSS JOIN LATERAL jsonb_array_elements("
+    "   CASE WHEN jsonb_typeof(p.state_json::jsonb -> 'channels') = 'array'"
+    "   THEN p.state_json::jsonb -> 'channels' ELSE '[]'::jsonb END) AS c"
+    " WHERE p.state_json IS NOT NULL",
+    NULL};
+
+static const char *const *const migrations[] = {m1_tables, m2_append_only, m3_indexes,
+                                                m4_channels};
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
 /* ---- statements ---------------------------------------------------------------------------- */

@@ -157,10 +157,30 @@ static const char *const m3_indexes[] = {
     "CREATE INDEX outbox_pending ON outbox (dest, id) WHERE acked_ms IS NULL",
     NULL};
 
+/* Channels as the last snapshot of each pump lists them (pump protocol "state"): a view, so the
+ * table can never disagree with the snapshot it comes from. */
+static const char *const m4_channels[] = {
+    "CREATE VIEW channels AS"
+    " SELECT p.pump_id,"
+    " CAST(json_extract(c.value, '$.channel') AS INTEGER) AS channel,"
+    " json_extract(c.value, '$.state') AS state,"
+    " json_extract(c.value, '$.mode') AS mode,"
+    " json_extract(c.value, '$.entry') AS entry,"
+    " json_extract(c.value, '$.drug_name') AS drug_name,"
+    " json_extract(c.value, '$.order_id') AS order_id,"
+    " json_extract(c.value, '$.rate_nl_per_h') AS rate_nl_per_h,"
+    " json_extract(c.value, '$.vtbi_remaining_nl') AS vtbi_remaining_nl,"
+    " json_extract(c.value, '$.channel_volume_nl') AS channel_volume_nl,"
+    " p.patient_id, p.care_area, p.state_ms"
+    " FROM pumps p, json_each(p.state_json, '$.channels') c"
+    " WHERE p.state_json IS NOT NULL",
+    NULL};
+
 static const struct migration migrations[] = {
     {m1_tables},
     {m2_append_only},
     {m3_indexes},
+    {m4_channels},
 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 

@@ -51,7 +51,7 @@ n_ev=$(sql "select count(*) from events")
 kill "$SRV_PID"
 wait "$SRV_PID"
 srv_start --pcd01-period-s 2 || exit 1
-has_in "restart on PostgreSQL" "$TMP/srv.2.log" "(schema 3)"
+has_in "restart on PostgreSQL" "$TMP/srv.2.log" "(schema 4)"
 run "order 1 after the restart" 0 "$ICTL" hl7 send --host 127.0.0.1 --port "$MLLP_PORT" "$TMP/o1.hl7"
 has_in "order 1 after the restart: ACK CA" "$OUT" "ACK CA for PG-0001: matched"
 wait_for "repeat recognised after the restart" "$TMP/srv.2.log" "PG-0001 repeated" 1 10
