@@ -7,7 +7,8 @@
 #      that only ACKs), with --resend-dup; and to a scripted IOC that ACKs and then sends RRG^O16
 #      (AA, AR + PIV 9024, one duplicate) to ehrsim's listener; the orders it received validate;
 #   3. bad input to the listener: garbage, a frame that is not HL7, an oversized frame, a frame
-#      left unfinished -> each connection dropped with a log line; the next sender is served.
+#      left unfinished -> each connection dropped with a log line; the next sender is served;
+#      150 messages on one connection with line ends between frames -> all answered.
 # Every server listens on 127.0.0.1 on a port the system picks and is stopped by its PID.
 # Run by CTest as: sh test_ehrsim.sh EHRSIM REPO_ROOT SHARED_DIR BUILD_DIR
 . "$(dirname "$0")/lib.sh"
@@ -431,6 +432,28 @@ if mode == "garbage":
     c.sendall(b"GET / HTTP/1.0\r\nHost: x\r\n\r\n" * 4)
 elif mode == "not-hl7":
     c.sendall(b"\x0bhello, this is not HL7\x1c\r")
+elif mode == "many":
+    # 150 messages on one connection, each frame followed by CR LF: the stray bytes between
+    # frames are tolerated per gap, so the connection must stay up for all 150 ACKs.
+    text = open(sys.argv[3], "rb").read().replace(b"\n", b"\r").strip(b"\r")
+    msh = text.split(b"\r")[0].split(b"|")
+    acks = 0
+    buf = b""
+    for i in range(150):
+        msh[9] = b"MANY-%d" % i
+        seg = text.split(b"\r")
+        seg[0] = b"|".join(msh)
+        c.sendall(b"\x0b" + b"\r".join(seg) + b"\r\x1c\r\r\n")
+        while b"\x1c" not in buf:
+            data = c.recv(65536)
+            if not data:
+                print("EOF after %d ACKs" % acks)
+                sys.exit(1)
+            buf += data
+        buf = buf[buf.index(b"\x1c") + 1:]
+        acks += 1
+    print("ACKS %d" % acks)
+    sys.exit(0)
 elif mode == "oversize":
     try:
         c.sendall(b"\x0b" + b"MSH|" + b"A" * (1100 * 1024) + b"\x1c\r")
@@ -450,6 +473,9 @@ for mode in garbage not-hl7 oversize; do
     run "listener: $mode" 0 python3 "$PEER" "$EPORT" "$mode"
     out_has "listener: $mode: connection closed by ehrsim" "EOF"
 done
+run "listener: 150 messages with line ends between frames on one connection" 0 \
+    python3 "$PEER" "$EPORT" many "$TMP/d1.hl7"
+out_has "listener: all 150 answered on the same connection" "ACKS 150"
 run "a valid sender is still served" 0 "$ICTL" hl7 send --port "$EPORT" "$TMP/d1.hl7"
 out_has "valid sender: CA" "ACK CA for DOC-1: matched"
 stop_ehrsim "bad input"
@@ -461,6 +487,7 @@ assert len(drops) == 3, drops
 d = " | ".join(l["detail"] for l in drops)
 assert "outside an MLLP frame" in d and "not an HL7 message" in d and "larger than 1 MiB" in d, d
 assert any(l.get("type") == "not-hl7" for l in lines)
-assert [l["control_id"] for l in lines if l["dir"] == "in" and "control_id" in l] == ["DOC-1"]'
+ids = [l["control_id"] for l in lines if l["dir"] == "in" and "control_id" in l]
+assert ids == ["MANY-%d" % i for i in range(150)] + ["DOC-1"], ids'
 
 finish

@@ -734,7 +734,8 @@ static void peer_send_ack(struct ehr_peer *p, const char *ack, size_t len)
     (void)evtimer_add(d->ev, &tv);
 }
 
-/* Bytes before the next VT are outside any frame: a few stray line ends are tolerated. */
+/* Bytes before the next VT are outside any frame: a few stray line ends between two frames
+ * are tolerated. */
 static bool stray_ok(struct ehr_peer *p, const char *data, size_t len)
 {
     size_t i;
@@ -780,6 +781,7 @@ static void peer_read(struct bufferevent *bev, void *arg)
             }
             if (st == HL7_OK && ev == HL7_MLLP_FRAME) {
                 size_t ack_len = 0;
+                p->n_stray = 0; /* the limit is per gap between frames, not per connection */
                 if (!ehr_recv_frame(sim, p->id, frame.ptr, frame.len, ack, sizeof ack,
                                     &ack_len)) {
                     peer_close(p, "a frame that is not an HL7 message");
