@@ -16,21 +16,7 @@ import json
 import sqlite3
 import sys
 
-
-def pct(sorted_vals, q):
-    if not sorted_vals:
-        return None
-    n = len(sorted_vals)
-    rank = int(q * n)
-    if rank < q * n:
-        rank += 1
-    return sorted_vals[max(rank, 1) - 1]
-
-
-def summary(vals):
-    s = sorted(vals)
-    return {"n": len(s), "p50_ms": pct(s, 0.5), "p90_ms": pct(s, 0.9), "p99_ms": pct(s, 0.99),
-            "max_ms": s[-1] if s else None}
+from latency_stats import summary
 
 
 def main():

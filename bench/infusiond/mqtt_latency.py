@@ -12,14 +12,7 @@ import select
 import sys
 import time
 
-
-def pct(s, q):
-    if not s:
-        return None
-    rank = int(q * len(s))
-    if rank < q * len(s):
-        rank += 1
-    return s[max(rank, 1) - 1]
+from latency_stats import summary
 
 
 def main():
@@ -50,9 +43,7 @@ def main():
                 continue
             if isinstance(wall, int) and wall > 0:
                 lat.append(t_ms - wall)
-    lat.sort()
-    out = {"n": len(lat), "p50_ms": pct(lat, 0.5), "p90_ms": pct(lat, 0.9),
-           "p99_ms": pct(lat, 0.99), "max_ms": lat[-1] if lat else None}
+    out = summary(lat)
     if out_json:
         with open(out_json, "w") as f:
             json.dump(out, f, indent=2)

@@ -59,8 +59,10 @@ wait_until 120 online_all || die "only $(metric infusiond_pumps_online) of $n pu
     --patients MRN- --until-idle 1 --duration 60 --quiet >"$TMP/orders.out" 2>"$TMP/orders.err" || true
 sed -n 's/^ACK^O15/  orders: ACK^O15/p' "$TMP/orders.out"
 
+# grep -c prints 0 and fails when nothing matches yet: one number either way.
 raised() {
-    grep -c '"alert_phase":"start"' "$TMP/am.jsonl" 2>/dev/null || echo 0
+    _r=$(grep -c '"alert_phase":"start"' "$TMP/am.jsonl" 2>/dev/null) || true
+    echo "${_r:-0}"
 }
 t0=$(date +%s)
 while [ "$(raised)" -lt "$want" ] && [ $(( $(date +%s) - t0 )) -lt "$max_s" ]; do

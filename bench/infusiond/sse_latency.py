@@ -24,27 +24,7 @@ import time
 WALL = re.compile(rb'"wall_ms":(\d+)')          # the state's own key ("since_wall_ms" differs)
 RAISED = re.compile(rb'"raised_wall_ms":(\d+)')
 
-
-def pct(sorted_vals, q):
-    """The sample of rank ceil(q * n), 1-based (the same rule as infusiond's /metrics)."""
-    if not sorted_vals:
-        return None
-    n = len(sorted_vals)
-    rank = int(q * n)
-    if rank < q * n:
-        rank += 1
-    return sorted_vals[max(rank, 1) - 1]
-
-
-def summary(vals):
-    s = sorted(vals)
-    return {
-        "n": len(s),
-        "p50_ms": pct(s, 0.50),
-        "p90_ms": pct(s, 0.90),
-        "p99_ms": pct(s, 0.99),
-        "max_ms": s[-1] if s else None,
-    }
+from latency_stats import summary
 
 
 def main():
