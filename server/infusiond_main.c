@@ -17,6 +17,7 @@
 #include "log.h"
 #include "mllp_in.h"
 #include "mqtt_link.h"
+#include "pumps.h"
 #include "oi_json.h"
 #include "orders.h"
 #include "outbox.h"
@@ -44,6 +45,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     /* No new orders or requests; what was received is committed and answered. */
     srv_mllp_free(s->mllp);
     s->mllp = NULL;
+    pumps_flush_states(s);
     srv_commit_flush(s);
     /* Give the answers (ACK^O15, event_ack) half a second to leave. */
     struct timeval half = {0, 500000};
@@ -128,8 +130,8 @@ int main(int argc, char **argv)
         srv_log(SRV_LOG_ERROR, "main", "cannot start: %s", err);
         goto out;
     }
-    if (!doc_start(&s)) {
-        srv_log(SRV_LOG_ERROR, "main", "cannot start the PCD-01 timer");
+    if (!doc_start(&s) || !pumps_start(&s)) {
+        srv_log(SRV_LOG_ERROR, "main", "cannot start the PCD-01 or snapshot timer");
         goto out;
     }
     sigterm = evsignal_new(s.base, SIGTERM, on_signal, &s);
@@ -161,6 +163,9 @@ out:
     }
     if (s.base != NULL) {
         doc_stop(&s);
+        if (s.store != NULL) {
+            pumps_stop(&s); /* the snapshots still due go into the last group commit */
+        }
     }
     srv_mllp_free(s.mllp);
     srv_http_free(s.http);

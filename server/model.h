@@ -47,7 +47,8 @@ struct model_pump {
     uint64_t version;             /* bumped by model_changed */
     /* ingest bookkeeping (pumps.c) */
     bool seq_loaded;              /* last_seq was read from the store */
-    int64_t state_saved_ms;       /* when the snapshot was last written to the store */
+    int64_t state_saved_ms;       /* when the snapshot was last queued for the store */
+    bool state_unsaved;           /* due for the store at the next snapshot flush */
 };
 
 typedef enum { MODEL_CHANGE_PUMP = 0, MODEL_CHANGE_ALARM } model_change;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/event.h>
 #include <jansson.h>
 
 #include "doc.h"
@@ -16,6 +17,20 @@
 #include "server.h"
 
 #define STATE_SAVE_MS 60000
+/* A snapshot is not a clinical record (events are) and the next heartbeat supersedes it, so the
+ * snapshots due for the store are written together once a second: one group commit, not one
+ * fsync per snapshot (thousands of pumps would otherwise mean hundreds of fsyncs a second on the
+ * loop thread). A crash loses at most this much of the last-snapshot table, which the pumps'
+ * retained state refills on restart. */
+#define STATE_FLUSH_MS 1000
+
+/* One infusiond per process: the flush timer and the pumps due live here. */
+static struct {
+    struct event *timer;
+    char (*due)[MODEL_ID_MAX]; /* ids of pumps with state_unsaved set, in arrival order */
+    size_t n_due;
+    size_t cap_due;
+} g_pumps;
 
 bool pumps_id_valid(const char *id, size_t len)
 {
@@ -217,24 +232,85 @@ static void on_state(struct srv *s, struct model_pump *p, json_t *msg)
     s->metrics.states++;
     model_changed(s->model, MODEL_CHANGE_PUMP, p, NULL, NULL, p->state_wall_ms);
 
-    if (strcmp(before, after) == 0 && now - p->state_saved_ms < STATE_SAVE_MS) {
+    if (p->state_unsaved ||
+        (strcmp(before, after) == 0 && now - p->state_saved_ms < STATE_SAVE_MS)) {
         return;
     }
+    if (g_pumps.n_due == g_pumps.cap_due) {
+        size_t cap = g_pumps.cap_due == 0 ? 256 : g_pumps.cap_due * 2;
+        void *due = realloc(g_pumps.due, cap * sizeof *g_pumps.due);
+        if (due == NULL) {
+            srv_log(SRV_LOG_ERROR, "store", "out of memory: snapshot of %s not saved", p->pump_id);
+            return;
+        }
+        g_pumps.due = due;
+        g_pumps.cap_due = cap;
+    }
+    copy_id(g_pumps.due[g_pumps.n_due++], p->pump_id);
+    p->state_unsaved = true;
     p->state_saved_ms = now;
-    struct state_work *w = calloc(1, sizeof *w);
-    if (w == NULL) {
-        return;
+}
+
+/* Queues the latest snapshot of every pump due; they commit together in the next group. */
+void pumps_flush_states(struct srv *s)
+{
+    int64_t now = srv_now_ms();
+    for (size_t i = 0; i < g_pumps.n_due; i++) {
+        struct model_pump *p = model_pump(s->model, g_pumps.due[i], false);
+        if (p == NULL || !p->state_unsaved || p->state == NULL) {
+            continue;
+        }
+        p->state_unsaved = false;
+        struct state_work *w = calloc(1, sizeof *w);
+        if (w == NULL) {
+            continue;
+        }
+        w->json = json_dumps(p->state, JSON_COMPACT);
+        copy_id(w->pump_id, p->pump_id);
+        copy_id(w->care_area, p->care_area);
+        copy_id(w->patient_id, p->patient_id);
+        w->now_ms = now;
+        struct srv_work work = {state_write, state_done, w};
+        if (w->json == NULL || !srv_commit_queue(s, &work)) {
+            free(w->json);
+            free(w);
+        }
     }
-    w->json = json_dumps(msg, JSON_COMPACT);
-    copy_id(w->pump_id, p->pump_id);
-    copy_id(w->care_area, p->care_area);
-    copy_id(w->patient_id, p->patient_id);
-    w->now_ms = now;
-    struct srv_work work = {state_write, state_done, w};
-    if (w->json == NULL || !srv_commit_queue(s, &work)) {
-        free(w->json);
-        free(w);
+    g_pumps.n_due = 0;
+}
+
+static void on_flush_timer(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    pumps_flush_states(arg);
+}
+
+bool pumps_start(struct srv *s)
+{
+    struct timeval tv = {STATE_FLUSH_MS / 1000, (STATE_FLUSH_MS % 1000) * 1000};
+    pumps_stop(s);
+    g_pumps.timer = event_new(s->base, -1, EV_PERSIST, on_flush_timer, s);
+    if (g_pumps.timer == NULL || event_add(g_pumps.timer, &tv) != 0) {
+        pumps_stop(s);
+        return false;
     }
+    return true;
+}
+
+void pumps_stop(struct srv *s)
+{
+    if (s->model != NULL && s->commitq != NULL) {
+        pumps_flush_states(s);
+    }
+    if (g_pumps.timer != NULL) {
+        event_free(g_pumps.timer);
+        g_pumps.timer = NULL;
+    }
+    free(g_pumps.due);
+    g_pumps.due = NULL;
+    g_pumps.n_due = 0;
+    g_pumps.cap_due = 0;
 }
 
 /* ---- events ------------------------------------------------------------------------------------ */

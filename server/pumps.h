@@ -15,6 +15,12 @@ struct srv;
 void pumps_on_message(struct srv *s, const char *topic, const void *payload, size_t len);
 /* The broker connection (re)opened. */
 void pumps_on_connected(struct srv *s);
+/* The once-a-second save of the snapshots (pumps.c, STATE_FLUSH_MS). pumps_stop queues the
+ * snapshots still due for the next group commit, then stops the timer. */
+bool pumps_start(struct srv *s);
+void pumps_stop(struct srv *s);
+/* Queues every snapshot due now (also done by the timer and by pumps_stop). */
+void pumps_flush_states(struct srv *s);
 /* A pump id as the protocol allows: 1-64 of A-Z a-z 0-9 - _ . */
 bool pumps_id_valid(const char *id, size_t len);
 

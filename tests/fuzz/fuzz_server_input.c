@@ -88,6 +88,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         orders_on_frame(s, c, payload, len);
         mllp_conn_unref(c);
     }
+    pumps_flush_states(s); /* the snapshot save the timer would do, so its store path is fuzzed */
     srv_commit_flush(s);
     if (s->metrics.commit_failures != failures) {
         (void)fprintf(stderr, "a group commit failed: %s\n", store_errmsg(s->store));
