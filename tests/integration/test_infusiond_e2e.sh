@@ -160,12 +160,20 @@ has_in "order after bad input: ACK^O15 CA" "$OUT" "ACK CA for E2E-0005: matched"
 wait_for "RRG^O16 AA after bad input" "$TMP/ehr.jsonl" '"msa_code":"AA","acked_id":"E2E-0005"' 1 30
 api healthz | grep -q '"ok"' && pass || fail "/healthz is not ok after bad input"
 
-# Graceful stop: SIGTERM, exit 0, the log says so.
+# Graceful stop: SIGTERM, exit 0, the log says so. A snapshot that arrived just before (snapshots
+# go to the store in a batch once a second) is written before the exit.
+pub "infusion/v1/pump/SIG-0001/state" '{"v":1,"wall_ms":1,"channels":[{"channel":0,"state":"idle"}]}'
+i=0
+until api api/v1/pumps/SIG-0001 | grep -q '"SIG-0001"' || [ $i -ge 50 ]; do
+    i=$((i + 1)); sleep 0.1
+done
 kill "$SRV_PID"
 wait "$SRV_PID"
 rc=$?
 [ "$rc" = 0 ] && pass || fail "infusiond exited $rc after SIGTERM"
 has_in "graceful stop" "$TMP/srv.1.log" "SIGTERM: finishing in-flight work"
+n=$(sql "select count(*) from pumps where pump_id = 'SIG-0001' and state_json like '%\"idle\"%'")
+[ "$n" = 1 ] && pass || fail "the snapshot received just before SIGTERM is not in the store ($n)"
 grep -q -e 'Sanitizer' -e 'runtime error:' "$TMP"/srv.*.log && fail "sanitizer report in infusiond's log" || pass
 
 echo "$n_pass passed, $n_fail failed"
