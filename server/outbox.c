@@ -123,7 +123,7 @@ static void fail(struct sender *d, const char *why, bool close)
         close_conn(d);
     }
     if (d->has_msg) {
-        if ((store_begin(st) != STORE_OK) ||
+        if ((store_begin_bookkeeping(st) != STORE_OK) ||
             (store_outbox_retry(st, d->msg.id, now + (int64_t)d->backoff_ms, why) != STORE_OK) ||
             (store_commit(st) != STORE_OK)) {
             srv_log(SRV_LOG_ERROR, "outbox", "%s: cannot record the retry of %s: %s", d->dest,
@@ -283,7 +283,7 @@ static void acked(struct sender *d, const char *code, const char *text)
 {
     struct store *st = d->o->s->store;
 
-    if ((store_begin(st) != STORE_OK) ||
+    if ((store_begin_bookkeeping(st) != STORE_OK) ||
         (store_outbox_acked(st, d->msg.id, code, text, wall_now_ms()) != STORE_OK) ||
         (store_commit(st) != STORE_OK)) {
         /* Sent again later with the same MSH-10: the receiver de-duplicates. */

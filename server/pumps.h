@@ -15,7 +15,7 @@ struct srv;
 void pumps_on_message(struct srv *s, const char *topic, const void *payload, size_t len);
 /* The broker connection (re)opened. */
 void pumps_on_connected(struct srv *s);
-/* The once-a-second save of the snapshots (pumps.c, STATE_FLUSH_MS). pumps_stop queues the
+/* The batched save of the snapshots (pumps.c, every STATE_FLUSH_MS). pumps_stop queues the
  * snapshots still due for the next group commit, then stops the timer. */
 bool pumps_start(struct srv *s);
 void pumps_stop(struct srv *s);

@@ -116,6 +116,12 @@ store_status store_begin(struct store *s)
                        : (is_pg(s) ? store__pg_exec_named(s, 0) : store__lite_exec_named(s, 0));
 }
 
+store_status store_begin_bookkeeping(struct store *s)
+{
+    return (s == NULL) ? STORE_ERR
+                       : (is_pg(s) ? store__pg_exec_named(s, 3) : store__lite_exec_named(s, 3));
+}
+
 store_status store_commit(struct store *s)
 {
     return (s == NULL) ? STORE_ERR

@@ -48,6 +48,13 @@ const char *store_errmsg(const struct store *s);
 int store_schema_version(struct store *s);
 
 store_status store_begin(struct store *s);
+/* A transaction for bookkeeping only (the outbox's delivery state), ended by store_commit or
+ * store_rollback like any other. Its commit does not wait for the disk: it survives a crash of
+ * the process, and a power loss can undo it only until the next ordinary commit, which makes it
+ * durable too (SQLite: WAL with synchronous=NORMAL for this commit; PostgreSQL: SET LOCAL
+ * synchronous_commit = off). An undone delivery mark means one message sent again under the same
+ * MSH-10, which its receiver recognizes as a repeat. Never for clinical records. */
+store_status store_begin_bookkeeping(struct store *s);
 store_status store_commit(struct store *s);
 store_status store_rollback(struct store *s);
 

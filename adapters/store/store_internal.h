@@ -45,7 +45,12 @@ store_status store__audit_hash(struct store *s, const char *prev_hex, int64_t id
 store_status store__lite_open(struct store *s, const char *path, int max_version);
 void store__lite_close(struct store *s);
 int store__lite_known_version(void);
-store_status store__lite_exec_named(struct store *s, int which); /* 0 begin, 1 commit, 2 rollback */
+/* 0 begin, 1 commit, 2 rollback, 3 begin bookkeeping (store_begin_bookkeeping) */
+store_status store__lite_exec_named(struct store *s, int which);
+/* The connection's commit durability as the backend names it (SQLite PRAGMA synchronous: "2"
+ * FULL, "1" NORMAL; PostgreSQL synchronous_commit: "on", "off"); for tests. */
+store_status store__lite_sync_setting(struct store *s, char *out, size_t cap);
+store_status store__pg_sync_setting(struct store *s, char *out, size_t cap);
 store_status store__lite_pump_touch(struct store *s, const char *pump_id, int64_t now_ms);
 store_status store__lite_pump_set_online(struct store *s, const char *pump_id, bool online,
                                          int64_t now_ms);
@@ -89,7 +94,7 @@ store_status store__lite_audit_verify(struct store *s, uint64_t *rows);
 store_status store__pg_open(struct store *s, const char *url, int max_version);
 void store__pg_close(struct store *s);
 int store__pg_known_version(void);
-store_status store__pg_exec_named(struct store *s, int which); /* 0 begin, 1 commit, 2 rollback */
+store_status store__pg_exec_named(struct store *s, int which); /* as store__lite_exec_named */
 store_status store__pg_pump_touch(struct store *s, const char *pump_id, int64_t now_ms);
 store_status store__pg_pump_set_online(struct store *s, const char *pump_id, bool online,
                                        int64_t now_ms);

@@ -596,6 +596,19 @@ store_status store__pg_exec_named(struct store *s, int which)
             return store__fail(s, "store: begin: a transaction is open already");
         }
         return exec_sql(s, "BEGIN");
+    case 3:
+        if (in_txn) {
+            return store__fail(s, "store: begin: a transaction is open already");
+        }
+        if (exec_sql(s, "BEGIN") != STORE_OK) {
+            return STORE_ERR;
+        }
+        /* LOCAL: back to on when this transaction ends, however it ends. */
+        if (exec_sql(s, "SET LOCAL synchronous_commit = off") != STORE_OK) {
+            (void)exec_sql(s, "ROLLBACK");
+            return STORE_ERR;
+        }
+        return STORE_OK;
     case 1:
         if (!in_txn) {
             return store__fail(s, "store: commit: no transaction is open");
@@ -613,6 +626,21 @@ store_status store__pg_exec_named(struct store *s, int which)
     default:
         return store__fail(s, "store: bad transaction verb");
     }
+}
+
+store_status store__pg_sync_setting(struct store *s, char *out, size_t cap)
+{
+    PGresult *r = PQexec(s->pg->conn, "SHOW synchronous_commit");
+    store_status rc = STORE_ERR;
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 &&
+        strlen(PQgetvalue(r, 0, 0)) < cap) {
+        memcpy(out, PQgetvalue(r, 0, 0), strlen(PQgetvalue(r, 0, 0)) + 1U);
+        rc = STORE_OK;
+    } else {
+        (void)store__fail(s, "store: SHOW synchronous_commit: %s", PQresultErrorMessage(r));
+    }
+    PQclear(r);
+    return rc;
 }
 
 /* ---- pumps, events ------------------------------------------------------------------------------

@@ -303,6 +303,7 @@ static const char *const lite_sql[ST_EVENTS_Q0] = {
 struct store_lite {
     sqlite3 *db;
     sqlite3_stmt *stmts[ST_COUNT];
+    bool bookkeeping; /* the open transaction commits with synchronous=NORMAL */
 };
 
 /* Records the SQLite error of the last call (code and text) as the store's error. */
@@ -546,19 +547,58 @@ void store__lite_close(struct store *s)
 
 store_status store__lite_exec_named(struct store *s, int which)
 {
-    static const enum lite_stmt ids[] = {ST_BEGIN, ST_COMMIT, ST_ROLLBACK};
-    static const char *const names[] = {"begin", "commit", "rollback"};
+    static const enum lite_stmt ids[] = {ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_BEGIN};
+    static const char *const names[] = {"begin", "commit", "rollback", "begin"};
     sqlite3_stmt *st;
     store_status rc;
-    if (which < 0 || which > 2) {
+    if (which < 0 || which > 3) {
         return store__fail(s, "store: bad transaction verb");
     }
     st = stmt(s, ids[which]);
     if (st == NULL) {
         return STORE_ERR;
     }
+    /* synchronous cannot change inside a transaction: set before BEGIN, restored after the end. */
+    if (which == 3 && (sqlite3_get_autocommit(s->lite->db) == 0 ||
+                       exec_sql(s, "PRAGMA synchronous=NORMAL") != STORE_OK)) {
+        return sqlite3_get_autocommit(s->lite->db) == 0
+                   ? store__fail(s, "store: begin: a transaction is open already")
+                   : STORE_ERR;
+    }
     rc = run_write(s, st, SQLITE_OK, names[which]);
-    return (rc == STORE_DUPLICATE) ? STORE_OK : rc; /* these change no rows */
+    rc = (rc == STORE_DUPLICATE) ? STORE_OK : rc; /* these change no rows */
+    if (which == 3) {
+        s->lite->bookkeeping = rc == STORE_OK;
+        if (rc != STORE_OK) {
+            (void)exec_sql(s, "PRAGMA synchronous=FULL");
+        }
+    } else if ((which == 1 || which == 2) && s->lite->bookkeeping &&
+               sqlite3_get_autocommit(s->lite->db) != 0) {
+        s->lite->bookkeeping = false;
+        if (exec_sql(s, "PRAGMA synchronous=FULL") != STORE_OK) {
+            return STORE_ERR;
+        }
+    }
+    return rc;
+}
+
+store_status store__lite_sync_setting(struct store *s, char *out, size_t cap)
+{
+    sqlite3_stmt *st = NULL;
+    store_status rc = STORE_ERR;
+    if (sqlite3_prepare_v2(s->lite->db, "PRAGMA synchronous", -1, &st, NULL) != SQLITE_OK) {
+        return lite_fail(s, "PRAGMA synchronous");
+    }
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        char v[16];
+        int n = snprintf(v, sizeof v, "%d", sqlite3_column_int(st, 0));
+        if (n > 0 && (size_t)n < cap) {
+            memcpy(out, v, (size_t)n + 1U);
+            rc = STORE_OK;
+        }
+    }
+    (void)sqlite3_finalize(st);
+    return rc;
 }
 
 /* ---- pumps ----------------------------------------------------------------------------------- */

@@ -161,7 +161,7 @@ wait_for "RRG^O16 AA after bad input" "$TMP/ehr.jsonl" '"msa_code":"AA","acked_i
 api healthz | grep -q '"ok"' && pass || fail "/healthz is not ok after bad input"
 
 # Graceful stop: SIGTERM, exit 0, the log says so. A snapshot that arrived just before (snapshots
-# go to the store in a batch once a second) is written before the exit.
+# go to the store in a batch every 200 ms) is written before the exit.
 pub "infusion/v1/pump/SIG-0001/state" '{"v":1,"wall_ms":1,"channels":[{"channel":0,"state":"idle"}]}'
 i=0
 until api api/v1/pumps/SIG-0001 | grep -q '"SIG-0001"' || [ $i -ge 50 ]; do

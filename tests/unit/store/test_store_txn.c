@@ -196,6 +196,61 @@ static void crash_by_sigkill(void **state)
     crash_keeps_exactly_the_committed(DIE_KILL, state);
 }
 
+/* The backend's commit durability setting, as the backend spells it. */
+static void sync_is(struct t_db *t, struct store *s, const char *lite, const char *pg)
+{
+    char v[32] = "";
+    assert_int_equal(t->is_pg ? store__pg_sync_setting(s, v, sizeof v)
+                              : store__lite_sync_setting(s, v, sizeof v),
+                     STORE_OK);
+    assert_string_equal(v, t->is_pg ? pg : lite);
+}
+
+/* A bookkeeping transaction commits without waiting for the disk, and only it: the setting is
+ * back to full durability after its commit or rollback, its changes are committed like any
+ * other, and it cannot be opened inside another transaction. */
+static void bookkeeping_transaction(void **state)
+{
+    struct t_db *t = *state;
+    struct store *s = t_open(t);
+    struct store_outbox_msg m;
+    int64_t id1 = 0;
+    int64_t id2 = 0;
+    json_t *d;
+    sync_is(t, s, "2", "on");
+    assert_int_equal(store_begin(s), STORE_OK);
+    assert_int_equal(store_outbox_add(s, "doc", "C1", "pcd10", "m1", 2, 1, &id1), STORE_OK);
+    assert_int_equal(store_outbox_add(s, "doc", "C2", "pcd10", "m2", 2, 1, &id2), STORE_OK);
+    assert_int_equal(store_begin_bookkeeping(s), STORE_ERR); /* one is open already */
+    assert_int_equal(store_commit(s), STORE_OK);
+
+    assert_int_equal(store_begin_bookkeeping(s), STORE_OK);
+    sync_is(t, s, "1", "off");
+    assert_int_equal(store_outbox_acked(s, id1, "CA", NULL, 2), STORE_OK);
+    assert_int_equal(store_commit(s), STORE_OK);
+    sync_is(t, s, "2", "on");
+
+    assert_int_equal(store_begin_bookkeeping(s), STORE_OK);
+    assert_int_equal(store_outbox_acked(s, id2, "CA", NULL, 3), STORE_OK);
+    assert_int_equal(store_rollback(s), STORE_OK);
+    sync_is(t, s, "2", "on");
+
+    /* An ordinary transaction after them is fully durable again. */
+    assert_int_equal(store_begin(s), STORE_OK);
+    sync_is(t, s, "2", "on");
+    assert_int_equal(store_commit(s), STORE_OK);
+    store_close(s);
+
+    s = t_open(t);
+    assert_int_equal(store_outbox_head(s, "doc", &m), STORE_OK); /* C1 acked, C2 not */
+    assert_string_equal(m.control_id, "C2");
+    store_outbox_msg_free(&m);
+    d = store_outbox_depths(s);
+    assert_int_equal(json_integer_value(json_object_get(d, "doc")), 1);
+    json_decref(d);
+    store_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -205,6 +260,7 @@ int main(void)
                                         t_teardown),
         cmocka_unit_test_setup_teardown(refusals_inside_group_keep_the_group, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(misuse_is_an_error, t_setup, t_teardown),
+        cmocka_unit_test_setup_teardown(bookkeeping_transaction, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(crash_by_exit, t_setup, t_teardown),
         cmocka_unit_test_setup_teardown(crash_by_sigkill, t_setup, t_teardown),
     };
